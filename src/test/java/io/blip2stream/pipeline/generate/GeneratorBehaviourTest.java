@@ -166,6 +166,19 @@ class GeneratorBehaviourTest {
     }
 
     @Test
+    void beamSamplingCannotReturnMoreSequencesThanBeams() {
+        GenerationOptions o = opts(8, 2, 1.0, false, true, 1.0, 50, 1.0, 1.0, 0, 3);
+        try (ToyLanguageModel lm = ToyGolden.model(PROMPTS.subList(0, 1), ToyLanguageModel.Mode.INCREMENTAL)) {
+            assertThatThrownBy(() -> Generator.generate(lm, rows(PROMPTS.subList(0, 1)), o, ONE_EOS))
+                    .isInstanceOfSatisfying(io.blip2stream.api.Blip2Exception.class, e -> {
+                        assertThat(e.code()).isEqualTo(io.blip2stream.api.ErrorCode.INVALID_REQUEST);
+                        assertThat(e.limit()).hasValue(2);
+                    });
+            assertThat(lm.rowsComputed()).isZero();
+        }
+    }
+
+    @Test
     void rejectsAModelThatHoldsOtherRows() {
         try (ToyLanguageModel lm = ToyGolden.model(PROMPTS.subList(0, 2), ToyLanguageModel.Mode.INCREMENTAL)) {
             assertThatThrownBy(() -> Generator.generate(lm, rows(PROMPTS.subList(0, 3)),
