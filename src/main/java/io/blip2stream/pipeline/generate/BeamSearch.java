@@ -118,18 +118,22 @@ final class BeamSearch {
             int[] source = new int[live * beams]; // [live * beams]: old LM row of each new row
             long[] tokens = new long[live * beams]; // [live * beams]
             int i = 0;
+            boolean identity = live * beams == lm.rows();
             for (Request r : requests) {
                 if (r.done) {
                     continue;
                 }
                 for (int j = 0; j < beams; j++) {
                     source[i] = r.lmRow[j];
+                    identity &= source[i] == i;
                     tokens[i] = r.running[j].last();
                     r.lmRow[j] = i;
                     i++;
                 }
             }
-            lm.reorder(source);
+            if (!identity) {
+                lm.reorder(source);
+            }
             logits = lm.step(tokens);
         }
         List<List<GeneratedSequence>> out = new ArrayList<>(requests.size());
