@@ -170,6 +170,9 @@ def generation_cases(model):
                 add(f"beam{nb}-lp{lp}-es{es}", "three",
                     {"max_new_tokens": 14, "num_beams": nb, "length_penalty": lp, "early_stopping": es,
                      "num_return_sequences": nb})
+    for es in (False, "never"):
+        add(f"beam3-lp0.6-es{es}", "three", {"max_new_tokens": 14, "num_beams": 3, "length_penalty": 0.6,
+                                            "early_stopping": es, "num_return_sequences": 3}, two_eos)
     for nb in (2, 4):
         add(f"beam{nb}-one", "one", {"max_new_tokens": 12, "num_beams": nb})
         add(f"beam{nb}-start", "start", {"max_new_tokens": 12, "num_beams": nb, "num_return_sequences": 2})
