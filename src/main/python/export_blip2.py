@@ -50,7 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--verify-tokens", type=int, default=12, help="new tokens in the greedy check (default 12)")
     p.add_argument("--atol", type=float, default=None,
                    help="allowed max abs difference of graph outputs, relative to the output's scale "
-                        "(default 1e-4 fp32, 5e-2 fp16, not checked for int8)")
+                        "(default 1e-3 fp32, 5e-2 fp16; int8 checks its fp32 graphs before quantizing)")
     p.add_argument("--min-token-agreement", type=float, default=None,
                    help="least fraction of greedy tokens equal to the reference: fp16 vs torch fp16 "
                         "(default 0.5), int8 vs fp32 (default 0: reported, not demanded); "
@@ -99,19 +99,19 @@ def load_model(args, cfg: dict):
 
 
 def load_processor(args, cfg: dict, family: str):
-    """(tokenizer, image processor dict); synthesizes a tokenizer for random weights without one."""
+    """(tokenizer, image processor); synthesizes a tokenizer for random weights without one."""
     from transformers import AutoProcessor, AutoTokenizer, BlipImageProcessor
 
     image_size = cfg["vision_config"].get("image_size", 224)
     if args.model:
         try:
             processor = AutoProcessor.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
-            return processor.tokenizer, processor.image_processor.to_dict()
+            return processor.tokenizer, processor.image_processor
         except (OSError, ValueError, TypeError, AttributeError) as e:
             log(f"no processor in {args.model} ({type(e).__name__}); trying a tokenizer alone")
             try:
                 tokenizer = AutoTokenizer.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
-                return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size}).to_dict()
+                return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size})
             except (OSError, ValueError) as e2:
                 if not args.random_weights:
                     raise ExportError(f"{args.model} has no usable tokenizer: {e2}") from e2
@@ -126,7 +126,7 @@ def load_processor(args, cfg: dict, family: str):
     if family == "opt":
         specials["bos_token"] = "</s>"
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=512, **specials)
-    return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size}).to_dict()
+    return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size})
 
 
 def to_fp16(model):
@@ -200,11 +200,11 @@ def compare_graphs(specs: dict, family: str, out: Path, atol: float) -> dict:
     return diffs
 
 
-def sample_batch(processor_tokenizer, image_processor: dict, family: str, num_query_tokens: int, seed: int):
+def sample_batch(tokenizer, image_processor, family: str, num_query_tokens: int, seed: int):
     """Two deterministic images with a caption and a VQA prompt, through HF's Blip2Processor."""
     import numpy as np
     from PIL import Image
-    from transformers import Blip2Processor, BlipImageProcessor
+    from transformers import Blip2Processor
 
     rng = np.random.RandomState(seed)
     images = []
@@ -213,11 +213,8 @@ def sample_batch(processor_tokenizer, image_processor: dict, family: str, num_qu
         base = np.stack([(x * (2 + k)) % 256, (y * 3 + 40 * k) % 256, ((x + y) * (1 + k)) % 256], -1)  # [96, 128, 3]
         noise = rng.randint(-20, 21, size=base.shape)
         images.append(Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8), "RGB"))
-    tokenizer = processor_tokenizer
     tokenizer.padding_side = "left" if family == "opt" else "right"
-    processor = Blip2Processor(BlipImageProcessor(**{k: v for k, v in image_processor.items()
-                                                     if k not in ("image_processor_type", "processor_class")}),
-                               tokenizer, num_query_tokens=num_query_tokens)
+    processor = Blip2Processor(image_processor, tokenizer, num_query_tokens=num_query_tokens)
     batch = processor(images=images, text=["", "Question: what is in the picture? Answer:"], padding=True,
                       return_tensors="pt")
     return batch
@@ -322,7 +319,7 @@ def run(args) -> int:
 
     verification: dict = {"max_abs_diff": {}, "greedy_tokens_equal": None, "token_agreement": None,
                            "int8_token_agreement": None}
-    atol = args.atol if args.atol is not None else {"fp32": 1e-4, "fp16": 5e-2, "int8": 1e-4}[args.dtype]
+    atol = args.atol if args.atol is not None else {"fp32": 1e-3, "fp16": 5e-2, "int8": 1e-3}[args.dtype]
     if args.min_token_agreement is None:
         args.min_token_agreement = 0.0 if args.dtype == "int8" else 0.5
     batch = None if args.no_verify else sample_batch(tokenizer, image_processor, family, dims["num_query_tokens"],
@@ -380,7 +377,7 @@ def run(args) -> int:
               "transformers_version": transformers.__version__, "torch_version": torch.__version__}
     max_len = getattr(tokenizer, "model_max_length", None)
     manifest = mf.build_manifest(name=args.name or out.name, cfg=cfg, generation=generation,
-                                 image_processor=image_processor, dtype=args.dtype, opset=args.opset,
+                                 image_processor=image_processor.to_dict(), dtype=args.dtype, opset=args.opset,
                                  source=source, graphs=graphs, kv_dtype=kv_dtype,
                                  model_max_length=int(max_len) if max_len and max_len < 1e9 else None,
                                  verification=verification)
