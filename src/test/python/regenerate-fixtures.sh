@@ -9,6 +9,7 @@
 # 2. build/tiny-checkpoints/<name>          tiny random-weight HF checkpoints + trained tokenizers
 #    src/test/resources/bundles/<name>      exported and self-verified by src/main/python/export_blip2.py
 # 3. src/test/resources/golden/<name>.json  HF Blip2Processor + generate outputs per bundle
+#    src/test/resources/golden/generation-toy.json  HF generate on a deterministic toy LM
 # 4. the Python unit tests (tool's pure parts; bundles against the goldens on ONNX Runtime)
 # Seeds are fixed: a re-run reproduces the same files.
 set -euo pipefail
@@ -35,6 +36,7 @@ done
 
 echo "== 3/4 generation goldens"
 refenv python3 src/test/python/record_generation_goldens.py --checkpoints build/tiny-checkpoints --resources "$RES"
+refenv python3 src/test/python/golden_toy_lm.py
 
 echo "== 4/4 Python tests"
 refenv python3 -m unittest discover -s src/test/python -p 'test_export_*.py' -v
