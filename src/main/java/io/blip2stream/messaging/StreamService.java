@@ -270,7 +270,8 @@ public class StreamService {
                 case InferenceOutcome.Failure f -> ResultFactory.failure(r, f.error());
                 case InferenceOutcome.Success s -> {
                     ResultRecord result = ResultFactory.success(r, s, engine.modelName(), start, done);
-                    metrics.success(result, s.sequences().getFirst().tokenIds().length, s.visionCacheHit());
+                    metrics.success(result, s.sequences().stream().mapToInt(q -> q.tokenIds().length).sum(),
+                            s.visionCacheHit());
                     yield result;
                 }
             };
