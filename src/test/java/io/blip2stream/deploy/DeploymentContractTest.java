@@ -32,12 +32,12 @@ class DeploymentContractTest {
     private static final Set<String> THIRD_PARTY_ENV = Set.of(
             "DJL_CACHE_DIR", "DJL_OFFLINE", "JAVA_OPTS", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES");
 
-    private static ServiceConfig config;
+    private static ServiceProperties config;
     private static Map<String, TopicDefinition> topics;
 
     @BeforeAll
     static void load() throws Exception {
-        config = ServiceConfig.load();
+        config = ServiceProperties.load();
         try (InputStream in = new FileInputStream("kafka-topics/topics.yaml")) {
             topics = TopicCatalog.parse(in).stream()
                     .collect(Collectors.toMap(TopicDefinition::name, Function.identity()));
@@ -86,7 +86,65 @@ class DeploymentContractTest {
                 .as(m.overlay()).startsWith(cluster + "-kafka-bootstrap"));
     }
 
+    @Test
+    void serviceChannelsReadAndWriteTheseTopicsWithTheSameSizeLimit() {
+        String max = "${blip2.kafka.max-message-bytes}";
+        List<String> incoming = channels("incoming");
+        List<String> outgoing = channels("outgoing");
+
+        assertThat(incoming).hasSize(2);
+        assertThat(incoming).allSatisfy(ch -> {
+            String prefix = "mp.messaging.incoming." + ch + ".";
+            assertThat(config.raw().get(prefix + "topic")).isIn("${blip2.topics.images}", "${blip2.topics.questions}");
+            assertThat(config.raw().get(prefix + "group.id")).isEqualTo("${blip2.consumer-group}");
+            assertThat(config.raw().get(prefix + "max.partition.fetch.bytes")).as(ch).isEqualTo(max);
+        });
+        assertThat(outgoing).hasSize(3);
+        assertThat(outgoing).allSatisfy(ch -> {
+            String prefix = "mp.messaging.outgoing." + ch + ".";
+            assertThat(config.raw().get(prefix + "topic"))
+                    .isIn("${blip2.topics.captions}", "${blip2.topics.answers}", "${blip2.topics.dlq}");
+            assertThat(config.raw().get(prefix + "max.request.size")).as(ch).isEqualTo(max);
+        });
+        long limit = Long.parseLong(config.defaultOf("blip2.kafka.max-message-bytes"));
+        long dlq = Long.parseLong(topics.get(config.defaultOf("blip2.topics.dlq")).configs().get("max.message.bytes"));
+        assertThat(dlq).as("dead-letter records carry headers on top of the original").isGreaterThan(limit);
+    }
+
+    private static List<String> channels(String direction) {
+        String prefix = "mp.messaging." + direction + ".";
+        return config.raw().keySet().stream()
+                .filter(k -> k.startsWith(prefix) && k.endsWith(".connector"))
+                .filter(k -> config.raw().get(k).equals("smallrye-kafka"))
+                .map(k -> k.substring(prefix.length(), k.length() - ".connector".length()))
+                .sorted().toList();
+    }
+
     // ---- k8s/ against the service and kafka-topics/
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void kedaCountsLagAsTheServiceConsumes(Manifests m) {
+        List<String> resets = channels("incoming").stream()
+                .map(ch -> config.raw().get("mp.messaging.incoming." + ch + ".auto.offset.reset")).distinct().toList();
+
+        assertThat(resets).hasSize(1);
+        assertThat(m.get("ScaledObject").at("/spec/triggers")).allSatisfy(t ->
+                assertThat(t.at("/metadata/offsetResetPolicy").asText()).isEqualTo(resets.getFirst()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void gracePeriodOutlastsTheServiceDrain(Manifests m) {
+        String env = config.envOf("blip2.shutdown-timeout-ms");
+        long shutdownMs = Long.parseLong(m.configData().has(env)
+                ? m.configData().path(env).asText() : config.defaultOf("blip2.shutdown-timeout-ms"));
+        long deliveryMs = Long.parseLong(config.defaultOf("blip2.kafka.delivery-timeout-ms"));
+        long graceMs = m.podSpec().path("terminationGracePeriodSeconds").asLong() * 1000;
+
+        assertThat(shutdownMs).isGreaterThan(deliveryMs);
+        assertThat(graceMs).isGreaterThanOrEqualTo(shutdownMs + 10_000);
+    }
 
     @ParameterizedTest
     @MethodSource("overlays")

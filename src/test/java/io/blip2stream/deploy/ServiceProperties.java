@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
  * The service's own configuration contract, read from src/main/resources/application.properties:
  * for each key written as {@code ${ENV_NAME:default}}, the environment variable and its default.
  */
-record ServiceConfig(Map<String, String> raw, Map<String, String> envByKey, Map<String, String> defaultByEnv) {
+record ServiceProperties(Map<String, String> raw, Map<String, String> envByKey, Map<String, String> defaultByEnv) {
 
     static final Path FILE = Path.of("src/main/resources/application.properties");
     private static final Pattern ENV_REF = Pattern.compile("^\\$\\{([A-Z][A-Z0-9_]*):([^}]*)}$");
 
-    static ServiceConfig load() throws IOException {
+    static ServiceProperties load() throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(FILE)) {
             p.load(r);
@@ -36,7 +36,7 @@ record ServiceConfig(Map<String, String> raw, Map<String, String> envByKey, Map<
                 defaults.put(m.group(1), m.group(2));
             }
         }
-        return new ServiceConfig(raw, envByKey, defaults);
+        return new ServiceProperties(raw, envByKey, defaults);
     }
 
     /** The default value of a key written as {@code ${ENV:default}} (or its plain value). */
