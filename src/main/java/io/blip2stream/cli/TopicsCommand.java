@@ -35,7 +35,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * Prints one JSON object to stdout. Exit status: 0 done (drift is reported, not fixed),
  * 1 the cluster call failed, 2 bad arguments.
  */
-public final class TopicsCommand {
+public final class TopicsCommand implements Command {
 
     /** Name of this command in the command-line dispatch. */
     public static final String NAME = "topics";
@@ -43,27 +43,15 @@ public final class TopicsCommand {
     static final String USAGE = "usage: topics --bootstrap HOST:PORT [--dry-run] [--partitions N]"
             + " [--replication-factor N] [--timeout-s N] [--admin-property KEY=VALUE]...";
 
-    private final PrintStream out;
-    private final PrintStream err;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    public TopicsCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
-
-    /** Entry point for running the command on its own. */
-    public static void main(String[] args) {
-        System.exit(new TopicsCommand(System.out, System.err).run(args));
-    }
-
-    /** Runs the command; returns the process exit status. */
-    public int run(String... args) {
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) {
         Options options;
         try {
             options = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            printError("invalid_arguments", e.getMessage());
+            printError(out, err, "invalid_arguments", e.getMessage());
             err.println(USAGE);
             return 2;
         }
@@ -77,17 +65,17 @@ public final class TopicsCommand {
             return 0;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            printError("kafka_error", cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            printError(out, err, "kafka_error", cause.getClass().getSimpleName() + ": " + cause.getMessage());
             return 1;
         } catch (TimeoutException e) {
-            printError("kafka_timeout", "no answer from " + options.bootstrap() + " within " + options.timeout());
+            printError(out, err, "kafka_timeout", "no answer from " + options.bootstrap() + " within " + options.timeout());
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            printError("interrupted", "interrupted");
+            printError(out, err, "interrupted", "interrupted");
             return 1;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            printError("output_failed", e.getMessage());
+            printError(out, err, "output_failed", e.getMessage());
             return 1;
         }
     }
@@ -121,7 +109,7 @@ public final class TopicsCommand {
         return root;
     }
 
-    private void printError(String code, String message) {
+    private void printError(PrintStream out, PrintStream err, String code, String message) {
         ObjectNode root = json.createObjectNode();
         ObjectNode error = root.putObject("error");
         error.put("code", code);
@@ -146,17 +134,14 @@ public final class TopicsCommand {
     record Options(String bootstrap, boolean dryRun, Integer partitions, Short replicationFactor,
                    Duration timeout, Map<String, String> extraAdmin) {
 
-        static Options parse(String... args) {
+        static Options parse(List<String> args) {
             String bootstrap = null;
             boolean dryRun = false;
             Integer partitions = null;
             Short rf = null;
             Duration timeout = Duration.ofSeconds(30);
             Map<String, String> extra = new LinkedHashMap<>();
-            List<String> rest = new ArrayList<>(List.of(args));
-            if (!rest.isEmpty() && rest.getFirst().equals(NAME)) {
-                rest.removeFirst();
-            }
+            List<String> rest = new ArrayList<>(args);
             for (int i = 0; i < rest.size(); i++) {
                 String a = rest.get(i);
                 switch (a) {

@@ -39,7 +39,7 @@ class TopicsCommandTest {
         List<TopicDefinition> defined = TopicCatalog.load();
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             // dry run: validated by the broker, nothing created
-            Result dry = run("topics", "--bootstrap", bootstrap, "--dry-run", "--replication-factor", "1");
+            Result dry = run("--bootstrap", bootstrap, "--dry-run", "--replication-factor", "1");
             assertThat(dry.exit).isZero();
             assertThat(dry.json.get("dry_run").asBoolean()).isTrue();
             assertThat(actions(dry.json)).containsOnly("would_create").hasSize(defined.size());
@@ -112,8 +112,8 @@ class TopicsCommandTest {
     private static Result run(String... args) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = new TopicsCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+        int exit = new TopicsCommand().run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(exit, JSON.readTree(out.toString(StandardCharsets.UTF_8)));
     }
 
