@@ -2,11 +2,11 @@ package io.blip2stream.cli;
 
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.Task;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -36,24 +36,6 @@ public record SubmitArguments(String bootstrap, Path image, Task task, Optional<
     public static final String USAGE = """
             usage: submit --bootstrap HOST:PORT --image FILE [--question Q] [--task caption|vqa|chat]
                           [--history JSON] [--options JSON] [--id ID] [--wait] [--timeout-s N]""";
-
-    /** The three request kinds of the wire contract. */
-    public enum Task {
-        CAPTION, VQA, CHAT;
-
-        public String wire() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-
-        static Task parse(String value) {
-            for (Task t : values()) {
-                if (t.wire().equals(value)) {
-                    return t;
-                }
-            }
-            throw invalid("--task must be caption, vqa or chat, got '" + value + "'");
-        }
-    }
 
     public SubmitArguments {
         if (bootstrap == null || bootstrap.isBlank()) {
@@ -99,13 +81,22 @@ public record SubmitArguments(String bootstrap, Path image, Task task, Optional<
                 default -> throw invalid("unknown argument '" + flag + "'");
             }
         }
-        Task resolved = task != null ? Task.parse(task)
+        Task resolved = task != null ? parseTask(task)
                 : history != null ? Task.CHAT
                 : question != null ? Task.VQA
                 : Task.CAPTION;
         return new SubmitArguments(bootstrap, image, resolved, Optional.ofNullable(question),
                 Optional.ofNullable(history), Optional.ofNullable(options), Optional.ofNullable(id),
                 waitForResult, timeout);
+    }
+
+    private static Task parseTask(String value) {
+        for (Task t : Task.values()) {
+            if (t.wire().equals(value)) {
+                return t;
+            }
+        }
+        throw invalid("--task must be caption, vqa or chat, got '" + value + "'");
     }
 
     private static String value(List<String> args, int index, String flag) {

@@ -71,7 +71,7 @@ public final class SubmitCommand {
         String id = parsed.id().orElseGet(() -> UUID.randomUUID().toString());
         ProducerRecord<byte[], byte[]> request;
         try {
-            request = new SubmitRecords(json, topics).build(parsed, id, image);
+            request = new SubmitRecords(topics).build(parsed, id, image);
         } catch (Blip2Exception e) {
             err.println("submit: " + e.detail());
             return USAGE_ERROR;

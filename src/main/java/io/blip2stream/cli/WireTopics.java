@@ -1,5 +1,6 @@
 package io.blip2stream.cli;
 
+import io.blip2stream.api.Task;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -23,7 +24,7 @@ public record WireTopics(String images, String questions, String captions, Strin
     }
 
     /** Where the result of a request of this task is written. */
-    public String resultTopic(SubmitArguments.Task task) {
-        return task == SubmitArguments.Task.CAPTION ? captions : answers;
+    public String resultTopic(Task task) {
+        return task.isCaption() ? captions : answers;
     }
 }

@@ -2,7 +2,7 @@ package io.blip2stream.cli;
 
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
-import io.blip2stream.cli.SubmitArguments.Task;
+import io.blip2stream.api.Task;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -24,7 +24,7 @@ class SubmitRecordsTest {
     private static final WireTopics TOPICS = new WireTopics("in.img", "in.q", "out.cap", "out.ans");
 
     private final ObjectMapper json = new ObjectMapper();
-    private final SubmitRecords records = new SubmitRecords(json, TOPICS);
+    private final SubmitRecords records = new SubmitRecords(TOPICS);
 
     @Test
     void captionGoesToTheImagesTopicAsRawBytesWithHeaders() {
@@ -58,7 +58,7 @@ class SubmitRecordsTest {
         assertThat(value.path("question").asText()).isEqualTo("what colour?");
         assertThat(Base64.getDecoder().decode(value.path("image").path("base64").asText())).isEqualTo(IMAGE);
         assertThat(value.path("options").path("num_beams").asInt()).isEqualTo(2);
-        assertThat(value.has("history")).isFalse();
+        assertThat(value.path("history")).isEmpty();
         assertThat(TOPICS.resultTopic(args.task())).isEqualTo("out.ans");
     }
 
@@ -86,12 +86,23 @@ class SubmitRecordsTest {
         assertThatThrownBy(() -> records.build(badOptions, "x", IMAGE))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
-                    assertThat(e.detail()).contains("--options must be a JSON object");
+                    assertThat(e.detail()).contains("options");
                 });
         assertThatThrownBy(() -> records.build(badHistory, "x", IMAGE))
                 .isInstanceOf(Blip2Exception.class).hasMessageContaining("--history must be a JSON array");
         assertThatThrownBy(() -> records.build(notJson, "x", IMAGE))
-                .isInstanceOf(Blip2Exception.class).hasMessageContaining("--options is not valid JSON");
+                .isInstanceOf(Blip2Exception.class).hasMessageContaining("options is not valid JSON");
+    }
+
+    @Test
+    void aMisspeltOptionFailsBeforeAnythingIsSent() {
+        SubmitArguments misspelt = SubmitArguments.parse(List.of("--bootstrap", "b:1", "--image", "i.png",
+                "--options", "{\"num_beam\": 2}"));
+
+        assertThatThrownBy(() -> records.build(misspelt, "x", IMAGE))
+                .isInstanceOfSatisfying(Blip2Exception.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST))
+                .hasMessageContaining("num_beam");
     }
 
     private static Map<String, String> headers(ProducerRecord<byte[], byte[]> record) {

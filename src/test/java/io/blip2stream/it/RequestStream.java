@@ -1,6 +1,5 @@
 package io.blip2stream.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blip2stream.cli.SubmitArguments;
 import io.blip2stream.cli.SubmitRecords;
 import io.blip2stream.cli.WireTopics;
@@ -52,7 +51,7 @@ public final class RequestStream implements AutoCloseable {
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TestBroker.MAX_MESSAGE_BYTES,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-        SubmitRecords records = new SubmitRecords(new ObjectMapper(), topics);
+        SubmitRecords records = new SubmitRecords(topics);
         List<byte[]> images = IMAGES.stream().map(RequestStream::read).toList();
         List<String> ids = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
