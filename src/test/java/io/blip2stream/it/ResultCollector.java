@@ -27,6 +27,7 @@ public final class ResultCollector implements AutoCloseable {
 
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, List<JsonNode>> byId = new ConcurrentHashMap<>();
+    private final Map<String, Long> firstArrivalNanos = new ConcurrentHashMap<>();
     private final List<String> unreadable = new CopyOnWriteArrayList<>();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
@@ -51,7 +52,9 @@ public final class ResultCollector implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     try {
                         JsonNode value = json.readTree(record.value());
-                        byId.computeIfAbsent(value.path("id").asText(""), k -> new CopyOnWriteArrayList<>()).add(value);
+                        String id = value.path("id").asText("");
+                        firstArrivalNanos.putIfAbsent(id, System.nanoTime());
+                        byId.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(value);
                     } catch (IOException e) {
                         unreadable.add(record.topic() + "-" + record.partition() + "@" + record.offset());
                     }
@@ -76,6 +79,12 @@ public final class ResultCollector implements AutoCloseable {
 
     public List<JsonNode> results(String id) {
         return byId.getOrDefault(id, List.of());
+    }
+
+    /** {@link System#nanoTime()} when the first result of {@code id} was read, if it was. */
+    public java.util.OptionalLong firstArrivalNanos(String id) {
+        Long t = firstArrivalNanos.get(id);
+        return t == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(t);
     }
 
     public Set<String> ids() {
