@@ -1,0 +1,19 @@
+package io.blip2stream.onnx;
+
+import io.blip2stream.pipeline.generate.LanguageModelStep;
+
+/** A loaded language model (its graphs); makes one {@link LanguageModelStep} per generation. */
+public interface LanguageModel extends AutoCloseable {
+
+    /** Width of the logits. */
+    int vocabSize();
+
+    /** The fast path: KV cache kept between steps. */
+    LanguageModelStep start(LmBatch batch);
+
+    /** The naive reference: recomputes every step from the prompt and the tokens so far. */
+    LanguageModelStep startReference(LmBatch batch);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,193 @@
+package io.blip2stream.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.blip2stream.model.BundleManifest;
+import io.blip2stream.model.GraphNames;
+import io.blip2stream.model.ModelBundle;
+import io.blip2stream.pipeline.generate.LanguageModelStep;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** OPT (decoder-only): {@code embed_tokens} + {@code decoder} with past. */
+public final class OptLanguageModel implements LanguageModel {
+    static final String INPUT_IDS = "input_ids";
+    static final String INPUTS_EMBEDS = "inputs_embeds";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String POSITION_IDS = "position_ids";
+    static final String LOGITS = "logits";
+
+    private final OrtSessions sessions;
+    private final OnnxGraph embed;
+    private final OnnxGraph decoder;
+    private final int layers;
+    private final int heads;
+    private final int headDim;
+    private final int hidden;
+    private final int vocab;
+    private final OnnxJavaType kvType;
+    private final List<String> pastNames;
+    private final List<String> presentNames;
+
+    public OptLanguageModel(OrtSessions sessions, ModelBundle bundle) {
+        BundleManifest m = bundle.manifest();
+        this.sessions = sessions;
+        this.layers = m.kvCache().numLayers();
+        this.heads = m.kvCache().numHeads();
+        this.headDim = m.kvCache().headDim();
+        this.hidden = m.dims().lmHiddenSize();
+        this.vocab = m.dims().vocabSize();
+        this.kvType = kvType(m.kvCache().dtype());
+        this.pastNames = KvNames.optPast(layers);
+        this.presentNames = KvNames.optPresent(layers);
+        this.embed = OnnxGraph.open(sessions, bundle, embedContract());
+        try {
+            this.decoder = OnnxGraph.open(sessions, bundle, decoderContract(layers, kvType));
+        } catch (RuntimeException e) {
+            embed.close();
+            throw e;
+        }
+    }
+
+    static OnnxJavaType kvType(String dtype) {
+        return "float16".equals(dtype) ? OnnxJavaType.FLOAT16 : OnnxJavaType.FLOAT;
+    }
+
+    public static GraphContract embedContract() {
+        return GraphContract.builder(GraphNames.EMBED_TOKENS)
+                .input(INPUT_IDS, OnnxJavaType.INT64)
+                .output(INPUTS_EMBEDS, OnnxJavaType.FLOAT)
+                .build();
+    }
+
+    public static GraphContract decoderContract(int layers, OnnxJavaType kv) {
+        GraphContract.Builder b = GraphContract.builder(GraphNames.DECODER)
+                .input(INPUTS_EMBEDS, OnnxJavaType.FLOAT)
+                .input(ATTENTION_MASK, OnnxJavaType.INT64)
+                .input(POSITION_IDS, OnnxJavaType.INT64);
+        KvNames.optPast(layers).forEach(n -> b.input(n, kv));
+        b.output(LOGITS, OnnxJavaType.FLOAT);
+        KvNames.optPresent(layers).forEach(n -> b.output(n, kv));
+        return b.build();
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocab;
+    }
+
+    @Override
+    public LanguageModelStep start(LmBatch batch) {
+        return new OptStep(this, batch);
+    }
+
+    @Override
+    public LanguageModelStep startReference(LmBatch batch) {
+        return new OptReferenceStep(this, batch);
+    }
+
+    OrtEnvironment env() {
+        return sessions.environment();
+    }
+
+    int hidden() {
+        return hidden;
+    }
+
+    /**
+     * Embeds token ids.
+     *
+     * @param ids long[rows * len]  // [rows, len]
+     * @return the run's result holding {@code inputs_embeds [rows, len, D]}; the caller closes it
+     */
+    OrtSession.Result embed(long[] ids, int rows, int len) {
+        try (OnnxTensor t = Tensors.longs(env(), ids, rows, len)) {
+            return embed.run(Map.of(INPUT_IDS, t));
+        }
+    }
+
+    /** Embeds and copies out: float[rows * len * D]  // [rows, len, D] */
+    float[] embedFloats(long[] ids, int rows, int len) {
+        try (OrtSession.Result r = embed(ids, rows, len)) {
+            return Tensors.readFloats(Tensors.output(r, INPUTS_EMBEDS), null);
+        }
+    }
+
+    /** An empty past [rows, H, 0, d] for every K/V input. */
+    KvState emptyPast(int rows) {
+        return KvState.empty(env(), 2 * layers, rows, heads, headDim, kvType);
+    }
+
+    /**
+     * One decoder run; the result holds logits [rows, V] and present K/V [rows, H, P+S, d].
+     *
+     * @param embeds   [rows, S, D]
+     * @param mask     long[rows * (P+S)]  // [rows, P+S]
+     * @param position long[rows * S]      // [rows, S]
+     */
+    OrtSession.Result decode(OnnxTensor embeds, long[] mask, long[] position, KvState past, int rows) {
+        int s = (int) embeds.getInfo().getShape()[1];
+        try (OnnxTensor maskT = Tensors.longs(env(), mask, rows, mask.length / rows);
+             OnnxTensor posT = Tensors.longs(env(), position, rows, s)) {
+            Map<String, OnnxTensor> in = new HashMap<>();
+            in.put(INPUTS_EMBEDS, embeds);
+            in.put(ATTENTION_MASK, maskT);
+            in.put(POSITION_IDS, posT);
+            List<OnnxTensor> pastT = past.tensors();
+            for (int i = 0; i < pastNames.size(); i++) {
+                in.put(pastNames.get(i), pastT.get(i));
+            }
+            return decoder.run(in);
+        }
+    }
+
+    KvState present(OrtSession.Result r) {
+        return KvState.fromResult(env(), r, presentNames, kvType, true);
+    }
+
+    /**
+     * HF's position ids for a prompt: cumsum(mask) - 1, pads set to 0.
+     *
+     * @param mask long[rows * len]  // [rows, len]
+     * @return long[rows * len]      // [rows, len]
+     */
+    static long[] positionIds(long[] mask, int rows, int len) {
+        long[] pos = new long[rows * len];
+        for (int b = 0; b < rows; b++) {
+            long sum = 0;
+            for (int t = 0; t < len; t++) {
+                sum += mask[b * len + t];
+                pos[b * len + t] = mask[b * len + t] == 0 ? 0 : sum - 1;
+            }
+        }
+        return pos;
+    }
+
+    /**
+     * The prompt's embeddings: the vision output at the Q image positions, the text tokens' embeddings after.
+     *
+     * @return float[B * T * D]  // [B, T, D]
+     */
+    float[] promptEmbeds(LmBatch batch, long[] textIds, int textLen) {
+        int rows = batch.rows();
+        int q = batch.numQuery();
+        int t = q + textLen;
+        float[] text = embedFloats(textIds, rows, textLen);  // [B, S, D]
+        float[] out = new float[rows * t * hidden];           // [B, T, D]
+        for (int b = 0; b < rows; b++) {
+            System.arraycopy(batch.queryEmbeds(), b * q * hidden, out, b * t * hidden, q * hidden);
+            System.arraycopy(text, b * textLen * hidden, out, (b * t + q) * hidden, textLen * hidden);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        embed.close();
+        decoder.close();
+    }
+}

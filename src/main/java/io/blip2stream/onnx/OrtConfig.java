@@ -1,0 +1,52 @@
+package io.blip2stream.onnx;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+
+import java.util.Locale;
+
+/**
+ * How ONNX Runtime sessions are made.
+ *
+ * @param device           auto (CUDA if the GPU artifact and a GPU are there), cpu or cuda
+ * @param cudaDeviceId     GPU ordinal for the CUDA execution provider
+ * @param intraOpThreads   threads inside one operator; 0 = ONNX Runtime's default (all cores)
+ * @param interOpThreads   threads across operators; 0 = ONNX Runtime's default
+ * @param optimizationLevel graph optimisation level
+ */
+public record OrtConfig(Device device, int cudaDeviceId, int intraOpThreads, int interOpThreads,
+                        OptLevel optimizationLevel) {
+
+    public OrtConfig {
+        if (intraOpThreads < 0 || interOpThreads < 0) {
+            throw new IllegalArgumentException("thread counts must be >= 0");
+        }
+        if (cudaDeviceId < 0) {
+            throw new IllegalArgumentException("cuda device id must be >= 0");
+        }
+    }
+
+    /** CPU or CUDA as available, all cores, all optimisations. */
+    public static OrtConfig defaults() {
+        return new OrtConfig(Device.AUTO, 0, 0, 0, OptLevel.ALL_OPT);
+    }
+
+    public OrtConfig withIntraOpThreads(int threads) {
+        return new OrtConfig(device, cudaDeviceId, threads, interOpThreads, optimizationLevel);
+    }
+
+    public OrtConfig withDevice(Device d) {
+        return new OrtConfig(d, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel);
+    }
+
+    /** Parses "all", "extended", "basic" or "none". */
+    public static OptLevel parseOptLevel(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "all" -> OptLevel.ALL_OPT;
+            case "extended" -> OptLevel.EXTENDED_OPT;
+            case "basic" -> OptLevel.BASIC_OPT;
+            case "none" -> OptLevel.NO_OPT;
+            default -> throw new IllegalArgumentException(
+                    "optimization level must be all, extended, basic or none, got '" + s + "'");
+        };
+    }
+}

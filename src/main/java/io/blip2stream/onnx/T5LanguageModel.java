@@ -1,0 +1,205 @@
+package io.blip2stream.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.blip2stream.model.BundleManifest;
+import io.blip2stream.model.GraphNames;
+import io.blip2stream.model.ModelBundle;
+import io.blip2stream.pipeline.generate.LanguageModelStep;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** T5 (encoder-decoder): {@code encoder} once, {@code decoder_init}, then {@code decoder} with past. */
+public final class T5LanguageModel implements LanguageModel {
+    static final String QUERY_EMBEDS = "query_embeds";
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String ENCODER_HIDDEN_STATES = "encoder_hidden_states";
+    static final String DECODER_INPUT_IDS = "decoder_input_ids";
+    static final String ENCODER_ATTENTION_MASK = "encoder_attention_mask";
+    static final String LOGITS = "logits";
+
+    private final OrtSessions sessions;
+    private final OnnxGraph encoder;
+    private final OnnxGraph decoderInit;
+    private final OnnxGraph decoder;
+    private final int vocab;
+    private final int hidden;
+    private final long decoderStart;
+    private final OnnxJavaType kvType;
+    private final List<String> pastSelf;
+    private final List<String> pastCross;
+    private final List<String> presentSelf;
+    private final List<String> presentCross;
+
+    public T5LanguageModel(OrtSessions sessions, ModelBundle bundle) {
+        BundleManifest m = bundle.manifest();
+        this.sessions = sessions;
+        int layers = m.kvCache().numLayers();
+        this.vocab = m.dims().vocabSize();
+        this.hidden = m.dims().lmHiddenSize();
+        this.decoderStart = m.tokens().decoderStartTokenId();
+        this.kvType = OptLanguageModel.kvType(m.kvCache().dtype());
+        this.pastSelf = KvNames.t5Self("past_key_values.", layers);
+        this.pastCross = KvNames.t5Cross("past_key_values.", layers);
+        this.presentSelf = KvNames.t5Self("present.", layers);
+        this.presentCross = KvNames.t5Cross("present.", layers);
+        OnnxGraph enc = null;
+        OnnxGraph init = null;
+        try {
+            enc = OnnxGraph.open(sessions, bundle, encoderContract());
+            init = OnnxGraph.open(sessions, bundle, decoderInitContract(layers, kvType));
+            this.decoder = OnnxGraph.open(sessions, bundle, decoderContract(layers, kvType));
+        } catch (RuntimeException e) {
+            if (enc != null) {
+                enc.close();
+            }
+            if (init != null) {
+                init.close();
+            }
+            throw e;
+        }
+        this.encoder = enc;
+        this.decoderInit = init;
+    }
+
+    public static GraphContract encoderContract() {
+        return GraphContract.builder(GraphNames.ENCODER)
+                .input(QUERY_EMBEDS, OnnxJavaType.FLOAT)
+                .input(INPUT_IDS, OnnxJavaType.INT64)
+                .input(ATTENTION_MASK, OnnxJavaType.INT64)
+                .output(ENCODER_HIDDEN_STATES, OnnxJavaType.FLOAT)
+                .build();
+    }
+
+    public static GraphContract decoderInitContract(int layers, OnnxJavaType kv) {
+        GraphContract.Builder b = GraphContract.builder(GraphNames.DECODER_INIT)
+                .input(DECODER_INPUT_IDS, OnnxJavaType.INT64)
+                .input(ENCODER_HIDDEN_STATES, OnnxJavaType.FLOAT)
+                .input(ENCODER_ATTENTION_MASK, OnnxJavaType.INT64)
+                .output(LOGITS, OnnxJavaType.FLOAT);
+        KvNames.t5Self("present.", layers).forEach(n -> b.output(n, kv));
+        KvNames.t5Cross("present.", layers).forEach(n -> b.output(n, kv));
+        return b.build();
+    }
+
+    public static GraphContract decoderContract(int layers, OnnxJavaType kv) {
+        GraphContract.Builder b = GraphContract.builder(GraphNames.DECODER)
+                .input(DECODER_INPUT_IDS, OnnxJavaType.INT64)
+                .input(ENCODER_ATTENTION_MASK, OnnxJavaType.INT64);
+        KvNames.t5Self("past_key_values.", layers).forEach(n -> b.input(n, kv));
+        KvNames.t5Cross("past_key_values.", layers).forEach(n -> b.input(n, kv));
+        b.output(LOGITS, OnnxJavaType.FLOAT);
+        KvNames.t5Self("present.", layers).forEach(n -> b.output(n, kv));
+        return b.build();
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocab;
+    }
+
+    @Override
+    public LanguageModelStep start(LmBatch batch) {
+        return new T5Step(this, batch);
+    }
+
+    @Override
+    public LanguageModelStep startReference(LmBatch batch) {
+        return new T5ReferenceStep(this, batch);
+    }
+
+    OrtEnvironment env() {
+        return sessions.environment();
+    }
+
+    int hidden() {
+        return hidden;
+    }
+
+    long decoderStart() {
+        return decoderStart;
+    }
+
+    /** First decoder step state: logits, self K/V (view) and cross K/V (owns the run's result). */
+    record Init(float[] logits, KvState self, KvState cross) {
+    }
+
+    /**
+     * Encoder over [query embeddings ; embedded text], then the first decoder step from the decoder start token.
+     *
+     * @param query float[rows * Q * D]  // [rows, Q, D]
+     * @param text  long[rows * S]       // [rows, S]
+     * @param textMask long[rows * S]    // [rows, S]
+     * @param fullMask long[rows * E]    // [rows, E = Q + S]
+     */
+    Init encodeAndStart(float[] query, long[] text, long[] textMask, long[] fullMask, int rows, int q, int s) {
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try (OnnxTensor qT = Tensors.floats(env(), query, rows, q, hidden);
+             OnnxTensor idsT = Tensors.longs(env(), text, rows, s);
+             OnnxTensor maskT = Tensors.longs(env(), textMask, rows, s)) {
+            in.put(QUERY_EMBEDS, qT);
+            in.put(INPUT_IDS, idsT);
+            in.put(ATTENTION_MASK, maskT);
+            try (OrtSession.Result enc = encoder.run(in);
+                 OnnxTensor start = Tensors.longs(env(), startIds(rows), rows, 1);
+                 OnnxTensor fullT = Tensors.longs(env(), fullMask, rows, q + s)) {
+                Map<String, OnnxTensor> dIn = new HashMap<>();
+                dIn.put(DECODER_INPUT_IDS, start);
+                dIn.put(ENCODER_HIDDEN_STATES, Tensors.output(enc, ENCODER_HIDDEN_STATES));
+                dIn.put(ENCODER_ATTENTION_MASK, fullT);
+                OrtSession.Result r = decoderInit.run(dIn);
+                try {
+                    float[] logits = Tensors.readFloats(Tensors.output(r, LOGITS), null);   // [rows, V]
+                    KvState self = KvState.fromResult(env(), r, presentSelf, kvType, false);
+                    KvState cross = KvState.fromResult(env(), r, presentCross, kvType, true);
+                    return new Init(logits, self, cross);
+                } catch (RuntimeException e) {
+                    r.close();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private long[] startIds(int rows) {
+        long[] ids = new long[rows];
+        java.util.Arrays.fill(ids, decoderStart);
+        return ids;
+    }
+
+    /**
+     * One decoder step with past; the result holds logits [rows, V] and present self K/V.
+     *
+     * @param tokens   long[rows]      // [rows, 1]
+     * @param fullMask long[rows * E]  // [rows, E]
+     */
+    OrtSession.Result step(long[] tokens, long[] fullMask, KvState self, KvState cross, int rows) {
+        try (OnnxTensor ids = Tensors.longs(env(), tokens, rows, 1);
+             OnnxTensor maskT = Tensors.longs(env(), fullMask, rows, fullMask.length / rows)) {
+            Map<String, OnnxTensor> in = new HashMap<>();
+            in.put(DECODER_INPUT_IDS, ids);
+            in.put(ENCODER_ATTENTION_MASK, maskT);
+            for (int i = 0; i < pastSelf.size(); i++) {
+                in.put(pastSelf.get(i), self.tensors().get(i));
+                in.put(pastCross.get(i), cross.tensors().get(i));
+            }
+            return decoder.run(in);
+        }
+    }
+
+    KvState presentSelf(OrtSession.Result r) {
+        return KvState.fromResult(env(), r, presentSelf, kvType, true);
+    }
+
+    @Override
+    public void close() {
+        encoder.close();
+        decoderInit.close();
+        decoder.close();
+    }
+}

@@ -1,0 +1,319 @@
+package io.blip2stream.pipeline;
+
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.model.BundleManifest;
+import io.blip2stream.model.Family;
+import io.blip2stream.model.ModelBundle;
+import io.blip2stream.onnx.LanguageModel;
+import io.blip2stream.onnx.LmBatch;
+import io.blip2stream.onnx.OptLanguageModel;
+import io.blip2stream.onnx.OrtSessions;
+import io.blip2stream.onnx.T5LanguageModel;
+import io.blip2stream.onnx.VisionGraph;
+import io.blip2stream.pipeline.generate.GeneratedSequence;
+import io.blip2stream.pipeline.generate.GenerationConstants;
+import io.blip2stream.pipeline.generate.GenerationOptions;
+import io.blip2stream.pipeline.generate.Generator;
+import io.blip2stream.pipeline.generate.LanguageModelStep;
+import io.blip2stream.pipeline.generate.RowInput;
+import io.blip2stream.pipeline.preprocess.ImagePreprocessor;
+import io.blip2stream.pipeline.preprocess.ImageSpec;
+import org.jboss.logging.Logger;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The BLIP-2 pipeline on ONNX Runtime: per micro-batch, prompts are formatted and tokenised,
+ * images preprocessed and encoded in one vision run (with the {@link VisionCache}), requests
+ * grouped by their generation options and each group decoded in one language-model batch, then
+ * detokenised. A bad request fails alone; a batch's results equal each request run alone.
+ */
+public final class Blip2Engine implements InferenceEngine {
+    private static final Logger LOG = Logger.getLogger(Blip2Engine.class);
+
+    /** Which language-model step decodes: the KV-cached one, or the naive recomputing reference. */
+    public enum Decoding { CACHED, REFERENCE }
+
+    private final ModelBundle bundle;
+    private final OrtSessions sessions;
+    private final PromptFormatter formatter;
+    private final PromptTokenizer tokenizer;
+    private final VisionGraph visionGraph;
+    private final VisionCache cache;
+    private final VisionEncoder vision;
+    private final LanguageModel lm;
+    private final GenerationConstants consts;
+    private final GenerationOptions defaults;
+    private final int numQuery;
+    private final int embedsPerImage;
+
+    private Blip2Engine(ModelBundle bundle, EngineConfig config) {
+        this.bundle = bundle;
+        BundleManifest m = bundle.manifest();
+        this.sessions = new OrtSessions(config.ort());
+        this.formatter = PromptFormatter.of(m.prompts());
+        this.numQuery = m.dims().numQueryTokens();
+        this.cache = new VisionCache(config.visionCacheSize());
+        this.defaults = defaultOptions(m.generation());
+        int[] eos = m.tokens().eosTokenIds().stream().mapToInt(Long::intValue).toArray();
+        this.consts = new GenerationConstants(eos, m.tokens().padTokenId().intValue(), m.dims().vocabSize());
+        PromptTokenizer tok = null;
+        VisionGraph vg = null;
+        try {
+            tok = PromptTokenizer.open(bundle, config.maxPromptTokens());
+            vg = new VisionGraph(sessions, bundle);
+            this.lm = bundle.family() == Family.OPT ? new OptLanguageModel(sessions, bundle)
+                    : new T5LanguageModel(sessions, bundle);
+        } catch (RuntimeException e) {
+            if (tok != null) {
+                tok.close();
+            }
+            if (vg != null) {
+                vg.close();
+            }
+            throw e;
+        }
+        this.tokenizer = tok;
+        this.visionGraph = vg;
+        this.embedsPerImage = vg.embedsPerImage();
+        this.vision = new VisionEncoder(new ImagePreprocessor(imageSpec(m.image()), config.imageLimits()), vg, cache,
+                config.visionMaxBatch());
+        LOG.infof("model %s (%s, %s) loaded from %s", m.name(), m.family(), m.dtype(), bundle.dir());
+    }
+
+    /**
+     * Opens a bundle directory.
+     *
+     * @throws io.blip2stream.model.BundleException when the bundle or one of its graphs is unusable
+     */
+    public static Blip2Engine open(Path bundleDir, EngineConfig config) {
+        return new Blip2Engine(ModelBundle.open(bundleDir), config);
+    }
+
+    static ImageSpec imageSpec(BundleManifest.ImageSection s) {
+        float[] mean = new float[3];
+        float[] std = new float[3];
+        for (int i = 0; i < 3; i++) {
+            mean[i] = s.imageMean().get(i).floatValue();
+            std[i] = s.imageStd().get(i).floatValue();
+        }
+        return new ImageSpec(s.height(), s.width(), s.doConvertRgb(), s.doResize(),
+                s.resample() == null ? "bicubic" : s.resample(), s.antialias(), s.doRescale(), s.rescaleFactor(),
+                s.doNormalize(), mean, std);
+    }
+
+    static GenerationOptions defaultOptions(BundleManifest.Generation g) {
+        GenerationOptions d = GenerationOptions.greedy(20);
+        if (g == null) {
+            return d;
+        }
+        return new GenerationOptions(
+                or(g.maxNewTokens(), d.maxNewTokens()), or(g.minNewTokens(), d.minNewTokens()),
+                or(g.numBeams(), d.numBeams()), or(g.lengthPenalty(), d.lengthPenalty()),
+                Boolean.TRUE.equals(g.earlyStopping()), or(g.doSample(), d.doSample()),
+                or(g.temperature(), d.temperature()), or(g.topK(), d.topK()), or(g.topP(), d.topP()),
+                or(g.repetitionPenalty(), d.repetitionPenalty()), or(g.noRepeatNgramSize(), d.noRepeatNgramSize()),
+                or(g.numReturnSequences(), d.numReturnSequences()), null);
+    }
+
+    private static <T> T or(T v, T fallback) {
+        return v != null ? v : fallback;
+    }
+
+    public ModelBundle bundle() {
+        return bundle;
+    }
+
+    public VisionCache visionCache() {
+        return cache;
+    }
+
+    public PromptTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public PromptFormatter formatter() {
+        return formatter;
+    }
+
+    /** "CPU" or "CUDA:n": where the graphs run. */
+    public String executionProvider() {
+        return sessions.chosenProvider();
+    }
+
+    @Override
+    public String modelName() {
+        return bundle.manifest().name();
+    }
+
+    @Override
+    public GenerationOptions defaultOptions() {
+        return defaults;
+    }
+
+    @Override
+    public List<InferenceOutcome> infer(List<InferenceRequest> batch) {
+        return infer(batch, Decoding.CACHED);
+    }
+
+    /** One request ready for the language model. */
+    private record Prepared(int index, InferenceRequest request, GenerationOptions options, long[] textIds,
+                            float[] embeds, boolean cacheHit) {
+    }
+
+    /** As {@link #infer(List)}, choosing the decoding path (the reference path is for tests). */
+    public List<InferenceOutcome> infer(List<InferenceRequest> batch, Decoding decoding) {
+        InferenceOutcome[] out = new InferenceOutcome[batch.size()];
+        long t0 = System.nanoTime();
+        long[][] texts = new long[batch.size()][];
+        List<byte[]> images = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            InferenceRequest r = batch.get(i);
+            images.add(null);
+            try {
+                if (r.image() == null) {
+                    throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "the request has no image");
+                }
+                if (r.prompt() == null) {
+                    throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "the request has no prompt");
+                }
+                texts[i] = tokenizer.encodeText(formatter.format(r.prompt()));
+                images.set(i, r.image());
+            } catch (Blip2Exception e) {
+                out[i] = new InferenceOutcome.Failure(r.id(), e);
+            } catch (RuntimeException e) {
+                out[i] = new InferenceOutcome.Failure(r.id(),
+                        new Blip2Exception(ErrorCode.INVALID_REQUEST, "the prompt could not be tokenised: " + e.getMessage(), e));
+            }
+        }
+        double tokenizeMs = (System.nanoTime() - t0) / 1e6;
+
+        List<byte[]> toEncode = new ArrayList<>();
+        List<Integer> toEncodeIndex = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            if (out[i] == null) {
+                toEncode.add(images.get(i));
+                toEncodeIndex.add(i);
+            }
+        }
+        VisionEncoder.Result v;
+        try {
+            v = vision.encode(toEncode);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "vision stage failed for a batch of %d", toEncode.size());
+            for (int i : toEncodeIndex) {
+                out[i] = new InferenceOutcome.Failure(batch.get(i).id(),
+                        new Blip2Exception(ErrorCode.INFERENCE_FAILED, "the vision stage failed: " + e.getMessage(), e));
+            }
+            return List.of(out);
+        }
+
+        Map<GenerationOptions, List<Prepared>> groups = new LinkedHashMap<>();
+        for (int k = 0; k < toEncodeIndex.size(); k++) {
+            int i = toEncodeIndex.get(k);
+            InferenceRequest r = batch.get(i);
+            VisionEncoder.Item item = v.items().get(k);
+            if (item.error() != null) {
+                out[i] = new InferenceOutcome.Failure(r.id(), item.error());
+                continue;
+            }
+            GenerationOptions opts = r.options() != null ? r.options() : defaults;
+            groups.computeIfAbsent(opts.batchKey(), x -> new ArrayList<>())
+                    .add(new Prepared(i, r, opts, texts[i], item.embeds(), item.cacheHit()));
+        }
+        for (Map.Entry<GenerationOptions, List<Prepared>> g : groups.entrySet()) {
+            runGroup(g.getKey(), g.getValue(), decoding, tokenizeMs + v.preprocessMs(), v.visionMs(), out);
+        }
+        return List.of(out);
+    }
+
+    private void runGroup(GenerationOptions options, List<Prepared> group, Decoding decoding, double preprocessMs,
+                          double visionMs, InferenceOutcome[] out) {
+        long g0 = System.nanoTime();
+        List<List<GeneratedSequence>> generated;
+        try {
+            int rows = group.size();
+            List<long[]> texts = new ArrayList<>(rows);
+            float[] query = new float[rows * embedsPerImage];    // [B, Q, D]
+            List<RowInput> inputs = new ArrayList<>(rows);
+            for (int b = 0; b < rows; b++) {
+                Prepared p = group.get(b);
+                texts.add(p.textIds());
+                System.arraycopy(p.embeds(), 0, query, b * embedsPerImage, embedsPerImage);
+            }
+            TokenizedBatch tb = tokenizer.batch(texts);
+            for (int b = 0; b < rows; b++) {
+                Prepared p = group.get(b);
+                long seed = p.options().seed() != null ? p.options().seed() : seedFromId(p.request().id());
+                inputs.add(new RowInput(contextIds(tb, b), seed));
+            }
+            LmBatch lb = new LmBatch(rows, tb.length(), tb.inputIds(), tb.attentionMask(), query, numQuery);
+            try (LanguageModelStep step = decoding == Decoding.CACHED ? lm.start(lb) : lm.startReference(lb)) {
+                generated = Generator.generate(step, inputs, options, consts);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "generation failed for a group of %d", group.size());
+            for (Prepared p : group) {
+                out[p.index()] = new InferenceOutcome.Failure(p.request().id(),
+                        new Blip2Exception(ErrorCode.INFERENCE_FAILED, "generation failed: " + e.getMessage(), e));
+            }
+            return;
+        }
+        long g1 = System.nanoTime();
+        List<List<InferenceOutcome.Sequence>> decoded = new ArrayList<>(group.size());
+        for (List<GeneratedSequence> seqs : generated) {
+            List<InferenceOutcome.Sequence> list = new ArrayList<>(seqs.size());
+            for (GeneratedSequence s : seqs) {
+                list.add(new InferenceOutcome.Sequence(s.tokenIds(), tokenizer.decode(s.tokenIds()), s.finishReason()));
+            }
+            decoded.add(list);
+        }
+        double generateMs = (g1 - g0) / 1e6;
+        double decodeMs = (System.nanoTime() - g1) / 1e6;
+        StageTimings timings = new StageTimings(preprocessMs, visionMs, generateMs, decodeMs);
+        for (int b = 0; b < group.size(); b++) {
+            Prepared p = group.get(b);
+            out[p.index()] = new InferenceOutcome.Success(p.request().id(), decoded.get(b), group.size(), timings,
+                    p.cacheHit());
+        }
+    }
+
+    /** HF's generation-time input_ids: OPT the whole prompt (image and pad ids too), T5 the decoder start. */
+    private int[] contextIds(TokenizedBatch tb, int row) {
+        if (bundle.family() == Family.T5) {
+            return new int[]{bundle.manifest().tokens().decoderStartTokenId().intValue()};
+        }
+        long[] ids = tb.ids(row);
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = (int) ids[i];
+        }
+        return out;
+    }
+
+    /** A reproducible seed for a request without one: the first 8 bytes of SHA-256(id). */
+    static long seedFromId(String id) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.valueOf(id).getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(d).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        lm.close();
+        visionGraph.close();
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,284 @@
+package io.blip2stream.pipeline.generate;
+
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Beam search (and beam sampling): a port of transformers 5.12's {@code GenerationMixin._beam_search}
+ * and its helpers ({@code _get_top_k_continuations}, {@code _get_running_beams_for_next_iteration},
+ * {@code _update_finished_beams}, {@code _check_early_stop_heuristic},
+ * {@code _beam_search_has_unfinished_sequences}), with the same float32 arithmetic and the same
+ * -1e9 sentinels.
+ *
+ * <p>Per request and step: log-softmax each beam's logits, run the processors, add the beam's
+ * running score, keep the top K = max(2, 1 + #eos) * num_beams candidates over all beams
+ * (or sample K without replacement with do_sample). Candidates that hit eos or the length limit
+ * leave the running set; the best num_beams others run on. Hits among the first num_beams
+ * candidates are scored sum(logprobs) / generated_length ** length_penalty and merged into the
+ * num_beams finished slots (best first). A request is done when the early-stopping heuristic says
+ * no running beam can improve on its finished ones, when early_stopping is TRUE and all its slots
+ * are filled, or at the length limit. HF keeps a done request in the batch, frozen by -1e9
+ * penalties; here its rows leave the language model instead, which gives the same results.
+ *
+ * <p>Prefill runs one row per request; the first reorder expands it to num_beams rows (all first
+ * candidates come from beam 0, as the other beams start at -1e9).
+ */
+final class BeamSearch {
+    private static final float SENTINEL = -1.0e9f; // HF's -1e9, exact in float32
+
+    private final GenerationOptions options;
+    private final EarlyStopping earlyStopping;
+    private final GenerationConstants consts;
+    private final int vocab;
+    private final int beams;
+    private final int keep;        // beams_to_keep
+    private final float lengthPenalty;
+    private final LogitsPipeline pipeline;
+    private final TopK topK;
+    private final float[] acc;     // [beams * vocab] accumulated scores of one request
+    private final float[] keys;    // [beams * vocab] sampling keys (beam sampling only)
+    private final int[] candIdx;   // [keep]
+    private final float[] candVal; // [keep]
+    private final int[] nextIdx;   // [beams]
+    private final float[] nextVal; // [beams]
+    private final float[] mergeVal; // [beams + keep]
+    private final int[] mergeIdx;   // [beams]
+    private final float[] mergeTop; // [beams]
+
+    BeamSearch(GenerationOptions options, EarlyStopping earlyStopping, GenerationConstants consts) {
+        this.options = options;
+        this.earlyStopping = earlyStopping;
+        this.consts = consts;
+        this.vocab = consts.vocabSize();
+        this.beams = options.numBeams();
+        this.keep = Math.max(2, 1 + consts.eosCount()) * beams;
+        this.lengthPenalty = (float) options.lengthPenalty();
+        this.pipeline = new LogitsPipeline(options, consts, true);
+        this.topK = new TopK(beams + keep);
+        this.acc = new float[beams * vocab];
+        this.keys = options.doSample() ? new float[beams * vocab] : null;
+        this.candIdx = new int[keep];
+        this.candVal = new float[keep];
+        this.nextIdx = new int[beams];
+        this.nextVal = new float[beams];
+        this.mergeVal = new float[beams + keep];
+        this.mergeIdx = new int[beams];
+        this.mergeTop = new float[beams];
+    }
+
+    /** State of one request's beams. */
+    private final class Request {
+        final SplittableRandom rng;
+        TokenHistory[] running = new TokenHistory[beams];
+        float[] runningScore = new float[beams];
+        int[] lmRow = new int[beams];
+        TokenHistory[] finished = new TokenHistory[beams]; // null: HF's initial placeholder
+        float[] finishedScore = new float[beams];
+        boolean[] finishedDone = new boolean[beams];
+        boolean improvable = true; // is_early_stop_heuristic_unsatisfied
+        boolean done;
+
+        Request(RowInput row, int prefillRow) {
+            rng = new SplittableRandom(row.seed());
+            TokenHistory prompt = new TokenHistory(row, options.maxNewTokens());
+            for (int j = 0; j < beams; j++) {
+                running[j] = prompt;
+                runningScore[j] = j == 0 ? 0f : SENTINEL;
+                lmRow[j] = prefillRow;
+                finishedScore[j] = SENTINEL;
+            }
+        }
+    }
+
+    List<List<GeneratedSequence>> run(LanguageModelStep lm, List<RowInput> rows) {
+        List<Request> requests = new ArrayList<>(rows.size());
+        for (int b = 0; b < rows.size(); b++) {
+            requests.add(new Request(rows.get(b), b));
+        }
+        float[] logits = lm.prefill(); // [requests, vocab]
+        boolean first = true;
+        while (true) {
+            int live = 0;
+            for (Request r : requests) {
+                if (!r.done) {
+                    step(r, logits, first);
+                    if (!r.done) {
+                        live++;
+                    }
+                }
+            }
+            first = false;
+            if (live == 0) {
+                break;
+            }
+            int[] source = new int[live * beams]; // [live * beams]: old LM row of each new row
+            long[] tokens = new long[live * beams]; // [live * beams]
+            int i = 0;
+            for (Request r : requests) {
+                if (r.done) {
+                    continue;
+                }
+                for (int j = 0; j < beams; j++) {
+                    source[i] = r.lmRow[j];
+                    tokens[i] = r.running[j].last();
+                    r.lmRow[j] = i;
+                    i++;
+                }
+            }
+            lm.reorder(source);
+            logits = lm.step(tokens);
+        }
+        List<List<GeneratedSequence>> out = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            out.add(results(r));
+        }
+        return List.copyOf(out);
+    }
+
+    /** One decoding step of one request: steps b–g of HF's loop. */
+    private void step(Request r, float[] logits, boolean first) {
+        // b. log-probs, processors, plus running scores: acc [beams, vocab]
+        for (int j = 0; j < beams; j++) {
+            int off = j * vocab;
+            if (first && j > 0) {
+                System.arraycopy(acc, 0, acc, off, vocab); // same prompt, same processed row
+            } else {
+                System.arraycopy(logits, r.lmRow[j] * vocab, acc, off, vocab);
+                ScoreMath.logSoftmaxInPlace(acc, off, vocab);
+                pipeline.apply(acc, off, r.running[j]);
+            }
+        }
+        for (int j = beams - 1; j >= 0; j--) {
+            float s = r.runningScore[j];
+            int off = j * vocab;
+            for (int v = off; v < off + vocab; v++) {
+                acc[v] = acc[v] + s;
+            }
+        }
+
+        // c. top-K continuations over all beams (or K sampled without replacement)
+        int found = options.doSample() ? sampleCandidates(r.rng) : topK.select(acc, 0, beams * vocab, keep, candIdx, candVal);
+        if (found < keep) {
+            throw new Blip2Exception(ErrorCode.INFERENCE_FAILED,
+                    "beam search found " + found + " continuations, needs " + keep);
+        }
+        int generated = r.running[0].generated() + 1; // cur_len + 1 - decoder_prompt_len
+        boolean atLimit = generated >= options.maxNewTokens();
+
+        // d. which candidates hit a stopping criterion; e. the next running beams
+        boolean allHit = true;
+        float[] runVal = mergeVal; // reuse: [keep] running scores of the candidates
+        for (int c = 0; c < keep; c++) {
+            boolean hit = atLimit || consts.isEos(candIdx[c] % vocab);
+            allHit &= hit;
+            runVal[c] = candVal[c] + (hit ? SENTINEL : 0f);
+        }
+        topK.select(runVal, 0, keep, beams, nextIdx, nextVal);
+        TokenHistory[] nextRunning = new TokenHistory[beams];
+        int[] nextLmRow = new int[beams];
+        for (int j = 0; j < beams; j++) {
+            int c = nextIdx[j];
+            int beam = candIdx[c] / vocab;
+            nextRunning[j] = r.running[beam].plus(candIdx[c] % vocab);
+            nextLmRow[j] = r.lmRow[beam];
+        }
+
+        // f. merge finished hypotheses into the finished slots
+        float lengthDivisor = (float) Math.pow(generated, lengthPenalty);
+        boolean full = earlyStopping == EarlyStopping.TRUE && allTrue(r.finishedDone);
+        for (int j = 0; j < beams; j++) {
+            mergeVal[j] = r.finishedScore[j];
+        }
+        for (int c = 0; c < keep; c++) {
+            boolean hit = atLimit || consts.isEos(candIdx[c] % vocab);
+            boolean justFinished = hit && c < beams;
+            float s = candVal[c] / lengthDivisor;
+            s += full ? SENTINEL : 0f;
+            s += r.improvable ? 0f : SENTINEL;
+            s += justFinished ? 0f : SENTINEL;
+            mergeVal[beams + c] = s;
+        }
+        topK.select(mergeVal, 0, beams + keep, beams, mergeIdx, mergeTop);
+        TokenHistory[] fin = new TokenHistory[beams];
+        boolean[] finDone = new boolean[beams];
+        for (int j = 0; j < beams; j++) {
+            int m = mergeIdx[j];
+            if (m < beams) {
+                fin[j] = r.finished[m];
+                finDone[j] = r.finishedDone[m];
+            } else {
+                int c = m - beams;
+                fin[j] = r.running[candIdx[c] / vocab].plus(candIdx[c] % vocab);
+                finDone[j] = c < beams && (atLimit || consts.isEos(candIdx[c] % vocab));
+            }
+            r.finishedScore[j] = mergeTop[j];
+        }
+        r.finished = fin;
+        r.finishedDone = finDone;
+        r.running = nextRunning;
+        r.lmRow = nextLmRow;
+        System.arraycopy(nextVal, 0, r.runningScore, 0, beams);
+
+        // g. early-stopping heuristic and the request's own stopping condition
+        int hypothetical = earlyStopping == EarlyStopping.NEVER && lengthPenalty > 0f
+                ? options.maxNewTokens() : generated;
+        float bestPossible = r.runningScore[0] / (float) Math.pow(hypothetical, lengthPenalty);
+        float worstFinished = Float.POSITIVE_INFINITY;
+        for (int j = 0; j < beams; j++) {
+            worstFinished = Math.min(worstFinished, r.finishedScore[j]);
+        }
+        boolean canImprove = false;
+        for (int j = 0; j < beams; j++) {
+            canImprove |= bestPossible > (r.finishedDone[j] ? worstFinished : SENTINEL);
+        }
+        r.improvable &= canImprove;
+        boolean openBeam = !(allTrue(r.finishedDone) && earlyStopping == EarlyStopping.TRUE);
+        r.done = !(r.improvable && openBeam && !allHit);
+    }
+
+    /**
+     * do_sample with beams: K draws without replacement from softmax(acc) over all beams,
+     * in draw order (exponential-race keys, equivalent to sequential draws).
+     */
+    private int sampleCandidates(SplittableRandom rng) {
+        int n = beams * vocab;
+        float[] probs = keys;
+        ScoreMath.softmax(acc, 0, n, probs);
+        for (int i = 0; i < n; i++) {
+            float p = probs[i];
+            // key = -Exp(1) / p: the largest keys are the first draws
+            keys[i] = p > 0f ? (float) (Math.log(1.0 - rng.nextDouble()) / p) : Float.NEGATIVE_INFINITY;
+        }
+        int found = topK.select(keys, 0, n, keep, candIdx, candVal);
+        for (int c = 0; c < found; c++) {
+            if (keys[candIdx[c]] == Float.NEGATIVE_INFINITY) {
+                return c;
+            }
+            candVal[c] = acc[candIdx[c]];
+        }
+        return found;
+    }
+
+    private List<GeneratedSequence> results(Request r) {
+        List<GeneratedSequence> out = new ArrayList<>(options.numReturnSequences());
+        for (int j = 0; j < options.numReturnSequences(); j++) {
+            int[] ids = r.finished[j] == null ? new int[0] : r.finished[j].generatedIds();
+            boolean eos = ids.length > 0 && consts.isEos(ids[ids.length - 1]);
+            out.add(new GeneratedSequence(ids, eos ? FinishReason.EOS : FinishReason.LENGTH, r.finishedScore[j]));
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean allTrue(boolean[] a) {
+        for (boolean b : a) {
+            if (!b) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
