@@ -1,0 +1,95 @@
+package io.blip2stream.batching;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class BatchWorkersTest {
+
+    private static final long LONG_DEADLINE = Duration.ofHours(1).toNanos();
+
+    private static final class Recorder implements BatchWorkers.Handler<Integer> {
+        final ConcurrentLinkedQueue<List<Integer>> batches = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Integer> expired = new ConcurrentLinkedQueue<>();
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean hold;
+
+        @Override
+        public void run(List<BatchState.Entry<Integer>> batch) {
+            if (hold) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            batches.add(batch.stream().map(BatchState.Entry::item).toList());
+        }
+
+        @Override
+        public void expired(List<BatchState.Entry<Integer>> entries) {
+            entries.forEach(e -> expired.add(e.item()));
+        }
+
+        int handled() {
+            return batches.stream().mapToInt(List::size).sum();
+        }
+    }
+
+    @Test
+    void requestsQueuedWhileTheWorkerIsBusyGoTogether() {
+        Recorder recorder = new Recorder();
+        recorder.hold = true;
+        BatchWorkers<Integer> workers = new BatchWorkers<>(new BatchPolicy(4, 0), recorder);
+        workers.start(1, "test-worker");
+        long now = System.nanoTime();
+        workers.submit(0, "k", now, now + LONG_DEADLINE);
+        await().until(() -> workers.queued() == 0);
+        for (int i = 1; i <= 4; i++) {
+            workers.submit(i, "k", now, now + LONG_DEADLINE);
+        }
+
+        recorder.release.countDown();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorder.handled() == 5);
+        assertThat(recorder.batches).containsExactly(List.of(0), List.of(1, 2, 3, 4));
+        workers.close();
+    }
+
+    @Test
+    void expiredRequestsAreHandedBackNotRun() {
+        Recorder recorder = new Recorder();
+        BatchWorkers<Integer> workers = new BatchWorkers<>(new BatchPolicy(4, Duration.ofHours(1).toNanos()), recorder);
+        workers.start(1, "test-worker");
+        long now = System.nanoTime();
+
+        workers.submit(7, "k", now, now - 1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorder.expired.contains(7));
+        assertThat(recorder.batches).isEmpty();
+        workers.close();
+    }
+
+    @Test
+    void drainRunsPartialBatchesAndStopsTheThreads() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        BatchWorkers<Integer> workers = new BatchWorkers<>(new BatchPolicy(8, Duration.ofHours(1).toNanos()), recorder);
+        workers.start(2, "test-worker");
+        long now = System.nanoTime();
+        workers.submit(1, "a", now, now + LONG_DEADLINE);
+        workers.submit(2, "b", now, now + LONG_DEADLINE);
+        assertThat(workers.alive()).isTrue();
+
+        assertThat(workers.drainAndStop(10_000)).isTrue();
+
+        assertThat(recorder.handled()).isEqualTo(2);
+        assertThat(workers.alive()).isFalse();
+    }
+}
