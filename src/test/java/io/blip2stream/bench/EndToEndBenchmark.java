@@ -148,7 +148,7 @@ public final class EndToEndBenchmark {
                     "BLIP2_TOPIC_ANSWERS", topics.answers(),
                     "BLIP2_TOPIC_DLQ", "bench.dlq",
                     "BLIP2_CONSUMER_GROUP", "bench",
-                    "BLIP2_BATCH_MAX_SIZE", Integer.toString(s.batchSize()));
+                    "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()));
             try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()));
                  ServiceProcess service = ServiceProcess.start("e2e-bench", env, List.of()).awaitReady(READY);
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(

@@ -1,6 +1,7 @@
 package io.blip2stream.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blip2stream.cli.WireTopics;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +107,25 @@ class CrashRebalanceIT {
                 assertThat(one.isAlive()).isTrue();
                 assertEverySuccessful(results, stream.ids());
             }
+            assertSubmitPrintsTheResult(deployment);
+        }
+    }
+
+    /** What a user tries first: {@code submit --wait} against the running service prints the result. */
+    private static void assertSubmitPrintsTheResult(Deployment deployment) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String image = RequestStream.IMAGES.getFirst().toString();
+        for (List<String> task : List.of(List.<String>of(), List.of("--question", "What is it?"))) {
+            List<String> args = new ArrayList<>(List.of("submit", "--bootstrap", broker.bootstrapServers(),
+                    "--image", image, "--id", "submitted-" + task.size(), "--wait", "--timeout-s", "120"));
+            args.addAll(task);
+            ServiceProcess.CommandResult run = ServiceProcess.runCommand(args, Duration.ofMinutes(3),
+                    deployment.topicEnvironment());
+            assertThat(run.exitStatus()).as("submit exit status, stderr: %s", run.stderr()).isZero();
+            JsonNode result = json.readTree(run.stdout().strip());
+            assertThat(result.path("id").asText()).isEqualTo("submitted-" + task.size());
+            assertThat(result.path("task").asText()).isEqualTo(task.isEmpty() ? "caption" : "vqa");
+            assertThat(result.path("text").isTextual()).isTrue();
         }
     }
 
@@ -155,16 +176,20 @@ class CrashRebalanceIT {
     /** One deployment of the service: its topics, its consumer group, its configuration. */
     private record Deployment(WireTopics topics, String dlq, String group) {
 
-        ServiceProcess start(String instance) {
-            Map<String, String> env = Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                    "BLIP2_BUNDLE", BUNDLE.toString(),
+        Map<String, String> topicEnvironment() {
+            return Map.of(
                     "BLIP2_TOPIC_IMAGES", topics.images(),
                     "BLIP2_TOPIC_QUESTIONS", topics.questions(),
                     "BLIP2_TOPIC_CAPTIONS", topics.captions(),
                     "BLIP2_TOPIC_ANSWERS", topics.answers(),
-                    "BLIP2_TOPIC_DLQ", dlq,
-                    "BLIP2_CONSUMER_GROUP", group);
+                    "BLIP2_TOPIC_DLQ", dlq);
+        }
+
+        ServiceProcess start(String instance) {
+            Map<String, String> env = new HashMap<>(topicEnvironment());
+            env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+            env.put("BLIP2_BUNDLE", BUNDLE.toString());
+            env.put("BLIP2_CONSUMER_GROUP", group);
             return ServiceProcess.start(instance, env, List.of(
                     "-Dkafka.session.timeout.ms=" + TestBroker.SESSION_TIMEOUT_MS,
                     "-Dkafka.heartbeat.interval.ms=1000"));

@@ -82,6 +82,47 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** What a command of the packaged application printed, and its exit status. */
+    public record CommandResult(int exitStatus, String stdout, String stderr) {
+    }
+
+    /**
+     * Runs a command of the packaged application ({@code submit …}) to completion.
+     *
+     * @throws IllegalStateException when it does not end within {@code timeout}
+     */
+    public static CommandResult runCommand(List<String> args, Duration timeout, Map<String, String> environment) {
+        List<String> command = new ArrayList<>(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-jar", JAR.toString()));
+        command.addAll(args);
+        try {
+            Path stdout = Files.createTempFile("blip2-command", ".out");
+            Path stderr = Files.createTempFile("blip2-command", ".err");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            LIVE.add(process);
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException(String.join(" ", args) + " did not end within " + timeout);
+                }
+                return new CommandResult(process.exitValue(), Files.readString(stdout), Files.readString(stderr));
+            } finally {
+                process.destroyForcibly();
+                LIVE.remove(process);
+                Files.deleteIfExists(stdout);
+                Files.deleteIfExists(stderr);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** Waits until /q/health/ready answers 200; fails early if the process exits. */
     public ServiceProcess awaitReady(Duration timeout) {
         await(name + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
