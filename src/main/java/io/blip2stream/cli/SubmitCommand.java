@@ -14,7 +14,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.Config;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,6 +45,7 @@ public final class SubmitCommand {
     public static final int NO_RESULT = 3;
 
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final int DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -67,7 +68,10 @@ public final class SubmitCommand {
             err.println("submit: cannot read the image: " + e);
             return USAGE_ERROR;
         }
-        WireTopics topics = WireTopics.fromConfig();
+        Config config = CliConfig.load();
+        WireTopics topics = WireTopics.fromConfig(config);
+        int maxMessageBytes = config.getOptionalValue("blip2.kafka.max-message-bytes", Integer.class)
+                .orElse(DEFAULT_MAX_MESSAGE_BYTES);
         String id = parsed.id().orElseGet(() -> UUID.randomUUID().toString());
         ProducerRecord<byte[], byte[]> request;
         try {
@@ -78,15 +82,15 @@ public final class SubmitCommand {
         }
         long deadline = System.nanoTime() + parsed.timeout().toNanos();
         if (!parsed.waitForResult()) {
-            return send(parsed, request, deadline, out, err) ? OK : NO_RESULT;
+            return send(parsed, request, maxMessageBytes, deadline, out, err) ? OK : NO_RESULT;
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(parsed.bootstrap()))) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(parsed.bootstrap(), maxMessageBytes))) {
             String resultTopic = topics.resultTopic(parsed.task());
             if (!listenFromEnd(consumer, resultTopic, deadline)) {
                 err.println("submit: topic " + resultTopic + " has no partitions (is auto-creation off?)");
                 return NO_RESULT;
             }
-            if (!send(parsed, request, deadline, null, err)) {
+            if (!send(parsed, request, maxMessageBytes, deadline, null, err)) {
                 return NO_RESULT;
             }
             Optional<JsonNode> result = awaitResult(consumer, id, deadline);
@@ -104,9 +108,9 @@ public final class SubmitCommand {
     }
 
     /** Writes the request; prints where it went when {@code out} is given. */
-    private boolean send(SubmitArguments args, ProducerRecord<byte[], byte[]> request, long deadline,
+    private boolean send(SubmitArguments args, ProducerRecord<byte[], byte[]> request, int maxBytes, long deadline,
                          PrintStream out, PrintStream err) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(args.bootstrap(), deadline))) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(args.bootstrap(), maxBytes, deadline))) {
             RecordMetadata written = producer.send(request).get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
             if (out != null) {
                 out.println(json.createObjectNode()
@@ -178,9 +182,7 @@ public final class SubmitCommand {
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
-    private static Map<String, Object> producerConfig(String bootstrap, long deadline) {
-        int maxBytes = ConfigProvider.getConfig()
-                .getOptionalValue("blip2.kafka.max-message-bytes", Integer.class).orElse(10 * 1024 * 1024);
+    private static Map<String, Object> producerConfig(String bootstrap, int maxBytes, long deadline) {
         int budget = (int) Math.min(Integer.MAX_VALUE, remainingMillis(deadline));
         return Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -194,9 +196,7 @@ public final class SubmitCommand {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     }
 
-    private static Map<String, Object> consumerConfig(String bootstrap) {
-        int maxBytes = ConfigProvider.getConfig()
-                .getOptionalValue("blip2.kafka.max-message-bytes", Integer.class).orElse(10 * 1024 * 1024);
+    private static Map<String, Object> consumerConfig(String bootstrap, int maxBytes) {
         return Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.CLIENT_ID_CONFIG, "blip2-submit",

@@ -2,7 +2,6 @@ package io.blip2stream.cli;
 
 import io.blip2stream.api.Task;
 import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * The topic names of the wire contract, as the service is configured ({@code blip2.topics.*} in
@@ -14,8 +13,7 @@ public record WireTopics(String images, String questions, String captions, Strin
             new WireTopics("blip2.images", "blip2.questions", "blip2.captions", "blip2.answers");
 
     /** Reads the names from the application configuration, falling back to the defaults. */
-    public static WireTopics fromConfig() {
-        Config config = ConfigProvider.getConfig();
+    public static WireTopics fromConfig(Config config) {
         return new WireTopics(
                 config.getOptionalValue("blip2.topics.images", String.class).orElse(DEFAULTS.images()),
                 config.getOptionalValue("blip2.topics.questions", String.class).orElse(DEFAULTS.questions()),
