@@ -1,0 +1,187 @@
+package io.blip2stream.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.model.BundleException;
+import io.blip2stream.pipeline.Blip2Engine;
+import io.blip2stream.pipeline.InferenceOutcome;
+import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.Prompt;
+import io.blip2stream.pipeline.StageTimings;
+import io.blip2stream.pipeline.generate.GenerationOptions;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code bench --bundle DIR [--batch-sizes 1,8,16] [--max-new-tokens 20] [--prompt TEXT] [--image FILE]…
+ * [--repeat N] [--json FILE] [--threads N]}: greedy generation of exactly max-new-tokens tokens
+ * (eos suppressed), one warm-up and N timed batches per batch size, the vision cache off.
+ * Prints a table; {@code --json} also writes images_per_s, tokens_per_s, latency p50/p95,
+ * mean stage times per batch size, and the process's peak RSS.
+ */
+public final class BenchCommand implements Command {
+    static final Set<String> VALUED;
+
+    static {
+        Set<String> v = new HashSet<>(Set.of("--bundle", "--batch-sizes", "--max-new-tokens", "--prompt", "--image",
+                "--repeat", "--json"));
+        v.addAll(EngineOptions.VALUED);
+        VALUED = Set.copyOf(v);
+    }
+
+    /** Figures of one batch size. */
+    record Row(int batchSize, double imagesPerS, double tokensPerS, double p50, double p95, double[] stagesMs,
+               double rssMb) {
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) {
+        CliArgs a;
+        int[] sizes;
+        int maxNew;
+        int repeat;
+        try {
+            a = CliArgs.parse(args, Set.of(), VALUED);
+            a.require("--bundle");
+            sizes = Arrays.stream(a.get("--batch-sizes", "1,8,16").split(","))
+                    .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            maxNew = a.getInt("--max-new-tokens", 20);
+            repeat = a.getInt("--repeat", 3);
+            if (repeat < 1 || Arrays.stream(sizes).anyMatch(s -> s < 1)) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "--repeat and every batch size must be >= 1");
+            }
+        } catch (Blip2Exception e) {
+            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(e))));
+            return 2;
+        } catch (NumberFormatException e) {
+            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(
+                    new Blip2Exception(ErrorCode.INVALID_REQUEST, "--batch-sizes must be integers: " + e.getMessage())))));
+            return 2;
+        }
+        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a, 0))) {
+            GenerationOptions options = new GenerationOptions(maxNew, maxNew, 1, 1.0, false, false, 1.0, 50, 1.0,
+                    1.0, 0, 1, null);
+            String promptText = a.get("--prompt", null);
+            Prompt prompt = promptText == null ? new Prompt.Caption() : new Prompt.Raw(promptText);
+            List<byte[]> given = new ArrayList<>();
+            for (CliArgs.Opt o : a.all()) {
+                if (o.name().equals("--image")) {
+                    given.add(Files.readAllBytes(Path.of(o.value())));
+                }
+            }
+            out.printf(Locale.ROOT, "model %s on %s, %d new tokens, %d timed runs per batch size%n",
+                    engine.modelName(), engine.executionProvider(), maxNew, repeat);
+            out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %8s%n", "batch", "images/s", "tokens/s",
+                    "p50 ms", "p95 ms", "vision", "generate", "other", "rss MB");
+            List<Row> rows = new ArrayList<>();
+            for (int size : sizes) {
+                Row r = measure(engine, size, maxNew, repeat, prompt, options, given);
+                rows.add(r);
+                out.printf(Locale.ROOT, "%6d %10.2f %10.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8.0f%n", r.batchSize(),
+                        r.imagesPerS(), r.tokensPerS(), r.p50(), r.p95(), r.stagesMs()[1], r.stagesMs()[2],
+                        r.stagesMs()[0] + r.stagesMs()[3], r.rssMb());
+            }
+            double peak = ProcStatus.kilobytes("VmHWM") / 1024.0;
+            out.printf(Locale.ROOT, "peak RSS %.0f MB%n", peak);
+            String json = a.get("--json", null);
+            if (json != null) {
+                Files.writeString(Path.of(json), JsonOut.write(toJson(rows, peak, engine, maxNew)));
+            }
+            return 0;
+        } catch (Blip2Exception e) {
+            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(e))));
+            return 1;
+        } catch (BundleException e) {
+            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error("INVALID_BUNDLE", e.getMessage()))));
+            return 2;
+        } catch (IOException e) {
+            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error("IO_ERROR", e.getMessage()))));
+            return 1;
+        }
+    }
+
+    private static Row measure(Blip2Engine engine, int size, int maxNew, int repeat, Prompt prompt,
+                               GenerationOptions options, List<byte[]> given) {
+        List<InferenceRequest> batch = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            byte[] img = given.isEmpty() ? BenchImages.png(i) : given.get(i % given.size());
+            batch.add(new InferenceRequest("bench-" + i, img, prompt, options));
+        }
+        run(engine, batch, maxNew);   // warm-up
+        double[] latency = new double[repeat];
+        double[] stages = new double[4];
+        for (int k = 0; k < repeat; k++) {
+            long t0 = System.nanoTime();
+            StageTimings t = run(engine, batch, maxNew);
+            latency[k] = (System.nanoTime() - t0) / 1e6;
+            stages[0] += t.preprocessMs() / repeat;
+            stages[1] += t.visionMs() / repeat;
+            stages[2] += t.generateMs() / repeat;
+            stages[3] += t.decodeMs() / repeat;
+        }
+        double mean = Arrays.stream(latency).average().orElseThrow();
+        double[] sorted = latency.clone();
+        Arrays.sort(sorted);
+        return new Row(size, size / (mean / 1000), (double) size * maxNew / (mean / 1000),
+                percentile(sorted, 50), percentile(sorted, 95), stages, ProcStatus.kilobytes("VmRSS") / 1024.0);
+    }
+
+    private static StageTimings run(Blip2Engine engine, List<InferenceRequest> batch, int maxNew) {
+        List<InferenceOutcome> outcomes = engine.infer(batch);
+        StageTimings t = null;
+        for (InferenceOutcome o : outcomes) {
+            if (o instanceof InferenceOutcome.Failure f) {
+                throw f.error();
+            }
+            InferenceOutcome.Success s = (InferenceOutcome.Success) o;
+            if (s.sequences().getFirst().tokenIds().length != maxNew) {
+                throw new Blip2Exception(ErrorCode.INFERENCE_FAILED, "generated "
+                        + s.sequences().getFirst().tokenIds().length + " tokens instead of " + maxNew);
+            }
+            t = s.timings();
+        }
+        return t;
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    static double percentile(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    private static ObjectNode toJson(List<Row> rows, double peakMb, Blip2Engine engine, int maxNew) {
+        ObjectNode root = JsonOut.MAPPER.createObjectNode();
+        root.put("model", engine.modelName());
+        root.put("execution_provider", engine.executionProvider());
+        root.put("max_new_tokens", maxNew);
+        ArrayNode results = root.putArray("results");
+        for (Row r : rows) {
+            ObjectNode n = results.addObject();
+            n.put("batch_size", r.batchSize());
+            n.put("images_per_s", r.imagesPerS());
+            n.put("tokens_per_s", r.tokensPerS());
+            ObjectNode lat = n.putObject("latency_ms");
+            lat.put("p50", r.p50());
+            lat.put("p95", r.p95());
+            ObjectNode st = n.putObject("stages_ms");
+            st.put("preprocess", r.stagesMs()[0]);
+            st.put("vision", r.stagesMs()[1]);
+            st.put("generate", r.stagesMs()[2]);
+            st.put("decode", r.stagesMs()[3]);
+            n.put("rss_mb", r.rssMb());
+        }
+        root.put("peak_rss_mb", peakMb);
+        return root;
+    }
+}

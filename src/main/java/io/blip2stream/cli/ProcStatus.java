@@ -1,0 +1,25 @@
+package io.blip2stream.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reads this process's memory figures from /proc/self/status (Linux); -1 elsewhere. */
+final class ProcStatus {
+    private ProcStatus() {
+    }
+
+    /** The value of a kB line such as {@code VmHWM} (peak RSS) or {@code VmRSS}. */
+    static long kilobytes(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key + ":")) {
+                    return Long.parseLong(line.substring(key.length() + 1).replace("kB", "").trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,74 @@
+package io.blip2stream.pipeline;
+
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.pipeline.generate.GenerationOptions;
+import io.blip2stream.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Behaviour of the engine around generation: failures stay per request, the vision cache, limits. */
+class Blip2EngineTest {
+    private static final String BUNDLE = "tiny-opt";
+
+    private static Blip2Engine engine() {
+        return Fixtures.engine(BUNDLE);
+    }
+
+    private static InferenceRequest request(String id, byte[] image, Prompt prompt) {
+        return new InferenceRequest(id, image, prompt, GenerationOptions.greedy(5));
+    }
+
+    @Test
+    void aBadImageFailsAloneAndItsBatchMatesSucceed() {
+        byte[] good = Fixtures.imageBytes("photo_640x480.jpg");
+        List<InferenceOutcome> out = engine().infer(List.of(
+                request("good-1", good, new Prompt.Caption()),
+                request("bad", "not an image at all".getBytes(), new Prompt.Caption()),
+                request("good-2", good, new Prompt.Vqa("what is this?"))));
+        assertThat(out).extracting(InferenceOutcome::id).containsExactly("good-1", "bad", "good-2");
+        assertThat(out.get(0)).isInstanceOf(InferenceOutcome.Success.class);
+        assertThat(out.get(2)).isInstanceOf(InferenceOutcome.Success.class);
+        assertThat(out.get(1)).isInstanceOfSatisfying(InferenceOutcome.Failure.class,
+                f -> assertThat(f.error().code()).isIn(ErrorCode.INVALID_IMAGE, ErrorCode.UNSUPPORTED_IMAGE_FORMAT));
+    }
+
+    @Test
+    void theSameImageAgainIsACacheHitWithTheSameAnswer() {
+        byte[] img = Fixtures.imageBytes("portrait_300x500.png");
+        long hits = engine().visionCache().hits();
+        InferenceOutcome first = engine().infer(List.of(request("a", img, new Prompt.Caption()))).getFirst();
+        InferenceOutcome second = engine().infer(List.of(request("b", img, new Prompt.Caption()))).getFirst();
+        assertThat(((InferenceOutcome.Success) second).visionCacheHit()).isTrue();
+        assertThat(engine().visionCache().hits()).isGreaterThan(hits);
+        assertThat(((InferenceOutcome.Success) second).sequences().getFirst().tokenIds())
+                .containsExactly(((InferenceOutcome.Success) first).sequences().getFirst().tokenIds());
+    }
+
+    @Test
+    void aPromptOverTheLimitIsPromptTooLongWithTheLimit() {
+        String longPrompt = "word ".repeat(2000);
+        InferenceOutcome out = engine().infer(List.of(request("long", Fixtures.imageBytes("photo_640x480.jpg"),
+                new Prompt.Raw(longPrompt)))).getFirst();
+        assertThat(out).isInstanceOfSatisfying(InferenceOutcome.Failure.class, f -> {
+            assertThat(f.error().code()).isEqualTo(ErrorCode.PROMPT_TOO_LONG);
+            assertThat(f.error().limit()).hasValue(engine().tokenizer().maxPromptTokens());
+        });
+    }
+
+    @Test
+    void successCarriesStageTimingsAndTheGroupSize() {
+        byte[] img = Fixtures.imageBytes("wide_1200x300.jpg");
+        List<InferenceOutcome> out = engine().infer(List.of(
+                request("x", img, new Prompt.Caption()),
+                new InferenceRequest("y", img, new Prompt.Caption(), GenerationOptions.greedy(3))));
+        InferenceOutcome.Success x = (InferenceOutcome.Success) out.get(0);
+        InferenceOutcome.Success y = (InferenceOutcome.Success) out.get(1);
+        assertThat(x.batchSize()).isEqualTo(1);   // different options: different groups
+        assertThat(y.sequences().getFirst().tokenIds().length).isLessThanOrEqualTo(3);
+        assertThat(x.timings().generateMs()).isPositive();
+        assertThat(x.timings().totalMs()).isGreaterThanOrEqualTo(x.timings().generateMs());
+    }
+}

@@ -1,0 +1,143 @@
+package io.blip2stream.testing;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blip2stream.onnx.OrtConfig;
+import io.blip2stream.pipeline.Blip2Engine;
+import io.blip2stream.pipeline.EngineConfig;
+import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.Prompt;
+import io.blip2stream.pipeline.generate.GenerationOptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The committed test fixtures: tiny bundles, test images and HF goldens
+ * (src/test/resources/{bundles,images,golden}), and one shared engine per bundle.
+ */
+public final class Fixtures {
+    public static final Path RESOURCES = Path.of("src/test/resources");
+    public static final List<String> BUNDLES = List.of("tiny-opt", "tiny-opt-tied", "tiny-t5");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final Map<String, Blip2Engine> ENGINES = new ConcurrentHashMap<>();
+
+    private Fixtures() {
+    }
+
+    public static Path bundle(String name) {
+        return RESOURCES.resolve("bundles").resolve(name);
+    }
+
+    public static Path image(String file) {
+        return RESOURCES.resolve("images").resolve(file);
+    }
+
+    public static byte[] imageBytes(String file) {
+        try {
+            return Files.readAllBytes(image(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Bundles that have both their directory and a golden file in this checkout. */
+    public static List<String> availableBundles() {
+        return BUNDLES.stream()
+                .filter(b -> Files.isDirectory(bundle(b)) && Files.isRegularFile(goldenPath(b)))
+                .toList();
+    }
+
+    public static Path goldenPath(String bundle) {
+        return RESOURCES.resolve("golden").resolve(bundle + ".json");
+    }
+
+    public static Golden golden(String bundle) {
+        try {
+            return JSON.readValue(goldenPath(bundle).toFile(), Golden.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One engine per bundle for the whole test run (2 intra-op threads, vision cache on). */
+    public static Blip2Engine engine(String bundle) {
+        return ENGINES.computeIfAbsent(bundle, b -> Blip2Engine.open(bundle(b),
+                EngineConfig.defaults().withOrt(OrtConfig.defaults().withIntraOpThreads(2))));
+    }
+
+    /** A golden file: {"bundle", "cases": [...]}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Golden(String bundle, List<Case> cases) {
+    }
+
+    /**
+     * One HF generate call. {@code sequences} holds, image by image, each returned sequence's new
+     * token ids (eos included when it stopped there).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Case(String name, List<String> images, List<String> prompts, Options options,
+                       @JsonProperty("input_ids") List<List<Long>> inputIds,
+                       @JsonProperty("attention_mask") List<List<Long>> attentionMask,
+                       List<List<Integer>> sequences,
+                       @JsonProperty("finish_reasons") List<String> finishReasons,
+                       List<String> texts,
+                       List<Double> scores) {
+
+        @Override
+        public String toString() {
+            return name;
+        }
+
+        public int returnSequences() {
+            return options.numReturnSequences() == null ? 1 : options.numReturnSequences();
+        }
+
+        /** The case as engine requests: raw prompts, the case's options. */
+        public List<InferenceRequest> requests() {
+            List<InferenceRequest> out = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                out.add(new InferenceRequest(name + "-" + i, imageBytes(images.get(i)), new Prompt.Raw(prompts.get(i)),
+                        options.toOptions()));
+            }
+            return out;
+        }
+    }
+
+    /** The HF generate kwargs of a case; absent = HF's default. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Options(
+            @JsonProperty("max_new_tokens") Integer maxNewTokens,
+            @JsonProperty("num_beams") Integer numBeams,
+            @JsonProperty("length_penalty") Double lengthPenalty,
+            @JsonProperty("early_stopping") Boolean earlyStopping,
+            @JsonProperty("num_return_sequences") Integer numReturnSequences,
+            @JsonProperty("min_new_tokens") Integer minNewTokens,
+            @JsonProperty("repetition_penalty") Double repetitionPenalty,
+            @JsonProperty("no_repeat_ngram_size") Integer noRepeatNgramSize) {
+
+        public GenerationOptions toOptions() {
+            return new GenerationOptions(
+                    maxNewTokens == null ? 20 : maxNewTokens,
+                    minNewTokens == null ? 0 : minNewTokens,
+                    numBeams == null ? 1 : numBeams,
+                    lengthPenalty == null ? 1.0 : lengthPenalty,
+                    earlyStopping != null && earlyStopping,
+                    false, 1.0, 50, 1.0,
+                    repetitionPenalty == null ? 1.0 : repetitionPenalty,
+                    noRepeatNgramSize == null ? 0 : noRepeatNgramSize,
+                    numReturnSequences == null ? 1 : numReturnSequences,
+                    null);
+        }
+    }
+}
