@@ -19,7 +19,8 @@ public final class Main {
     /** Subcommands by name; each runs without the service. */
     static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
             "infer", InferCommand::new,
-            "bench", BenchCommand::new));
+            "bench", BenchCommand::new,
+            SubmitCommand.NAME, SubmitCommand::new));
 
     private Main() {
     }

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeoutException;
  * answered with an error result, 2 bad command line or unreadable image, 3 no result in time or
  * Kafka unreachable.
  */
-public final class SubmitCommand {
+public final class SubmitCommand implements Command {
 
     public static final String NAME = "submit";
     public static final int OK = 0;
@@ -54,6 +54,7 @@ public final class SubmitCommand {
      * @param out  where the result JSON goes (one line)
      * @param err  where problems are reported
      */
+    @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         SubmitArguments parsed;
         byte[] image;
