@@ -25,6 +25,7 @@ PARALLEL=${BLIP2_DEMO_PARALLEL:-4}
 
 BROKER_PID=
 SERVICE_PID=
+pids=() # submit commands still running
 
 step() { printf '\n==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
@@ -48,6 +49,8 @@ stop_process() { # name pid
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   if [ -n "$SERVICE_PID$BROKER_PID" ]; then
     step "Stopping"
     stop_process "service" "$SERVICE_PID"
@@ -207,8 +210,8 @@ service_ready() { [ "$(http_status "$HTTP_PORT" /q/health/ready)" = "200" ]; }
 wait_for "service (/q/health/ready)" "$READY_TIMEOUT_S" "$SERVICE_PID" service_ready
 
 # ---- requests -----------------------------------------------------------------------------------
-submit() { # name args... ; writes results/<name>.json and results/<name>.err
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$APP" submit --bootstrap "$BOOTSTRAP" \
+submit() { # name args... ; run in the background: exec makes $! the java process itself
+  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$APP" submit --bootstrap "$BOOTSTRAP" \
     --wait --timeout-s "$RESULT_TIMEOUT_S" "${@:2}" >"$RUN/results/$1.json" 2>"$RUN/results/$1.err"
 }
 shopt -s nullglob
@@ -218,7 +221,6 @@ first=${images[0]}
 
 step "Submitting ${#images[@]} captions, 2 questions and 1 chat ($PARALLEL at a time)"
 names=()
-pids=()
 launch() { # at most $PARALLEL at a time: before a new one, wait for the oldest still counted
   if [ ${#pids[@]} -ge "$PARALLEL" ]; then
     wait "${pids[0]}" || true
@@ -236,6 +238,7 @@ launch "vqa-2" --image "${images[-1]}" --question "What colour is it?"
 launch "chat-1" --image "$first" --question "Where was it taken?" \
   --history '[{"question":"What is in the picture?","answer":"a cat on a sofa"}]'
 for pid in "${pids[@]}"; do wait "$pid" || true; done
+pids=()
 
 step "Results"
 failed=0
