@@ -49,14 +49,21 @@ public final class InFlightLimiter {
         this.prefetch = Math.min(prefetch, capacity);
     }
 
-    /** Adds a stream and asks it for its first records. Returns its handle for {@link #received(Object)}. */
+    /**
+     * Adds a stream; it is asked for records on the next {@link #refill()}. Returns its handle for
+     * {@link #received(Object)}.
+     */
     public Object register(Lane lane) {
         LaneState state = new LaneState(lane);
         synchronized (this) {
             lanes.add(state);
         }
-        grant();
         return state;
+    }
+
+    /** Asks the streams for as many records as the free capacity allows. */
+    public void refill() {
+        grant();
     }
 
     /** A record of the given lane arrived: it is now in flight. */

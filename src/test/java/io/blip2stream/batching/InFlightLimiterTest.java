@@ -17,6 +17,8 @@ class InFlightLimiterTest {
 
         limiter.register(a::addAndGet);
         limiter.register(b::addAndGet);
+        assertThat(a.get()).isZero();
+        limiter.refill();
 
         assertThat(a.get()).isEqualTo(3);
         assertThat(b.get()).isEqualTo(3);
@@ -29,6 +31,7 @@ class InFlightLimiterTest {
         AtomicLong idle = new AtomicLong();
         Object busyHandle = limiter.register(busy::addAndGet);
         limiter.register(idle::addAndGet);
+        limiter.refill();
 
         for (int i = 0; i < 7; i++) {
             limiter.received(busyHandle);
@@ -45,6 +48,7 @@ class InFlightLimiterTest {
         InFlightLimiter limiter = new InFlightLimiter(4, 4);
         AtomicLong requested = new AtomicLong();
         Object h = limiter.register(requested::addAndGet);
+        limiter.refill();
         for (int i = 0; i < 4; i++) {
             limiter.received(h);
         }
@@ -65,15 +69,11 @@ class InFlightLimiterTest {
         handle[0] = limiter.register(n -> {
             for (long i = 0; i < n; i++) {
                 delivered.incrementAndGet();
-                if (handle[0] != null) {
-                    limiter.received(handle[0]);
-                }
+                limiter.received(handle[0]);
             }
         });
-        // the first grant was delivered before the handle existed: account for it
-        for (long i = 0; i < 2; i++) {
-            limiter.received(handle[0]);
-        }
+
+        limiter.refill();
 
         assertThat(limiter.inFlight()).isEqualTo(5);
         assertThat(limiter.maxInFlight()).isEqualTo(5);
@@ -85,6 +85,7 @@ class InFlightLimiterTest {
         InFlightLimiter limiter = new InFlightLimiter(2, 2);
         AtomicLong requested = new AtomicLong();
         Object h = limiter.register(requested::addAndGet);
+        limiter.refill();
         limiter.received(h);
         limiter.stop();
 

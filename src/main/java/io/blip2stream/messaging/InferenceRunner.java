@@ -1,0 +1,67 @@
+package io.blip2stream.messaging;
+
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.pipeline.InferenceEngine;
+import io.blip2stream.pipeline.InferenceOutcome;
+import io.blip2stream.pipeline.InferenceRequest;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Calls the engine on one micro-batch and guarantees one outcome per request, in order. The
+ * engine reports a bad request as a {@link InferenceOutcome.Failure}; if it throws for a whole
+ * batch anyway, every request is retried alone, so one bad record never fails its batch-mates.
+ */
+public final class InferenceRunner {
+
+    private static final Logger LOG = Logger.getLogger(InferenceRunner.class);
+
+    private final InferenceEngine engine;
+
+    public InferenceRunner(InferenceEngine engine) {
+        this.engine = engine;
+    }
+
+    public List<InferenceOutcome> run(List<InferenceRequest> batch) {
+        try {
+            return checked(batch, engine.infer(batch));
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                LOG.warnf(e, "inference failed for request %s", batch.getFirst().id());
+                return List.of(failure(batch.getFirst(), e));
+            }
+            LOG.warnf(e, "inference failed for a batch of %d; retrying each request alone", batch.size());
+            List<InferenceOutcome> out = new ArrayList<>(batch.size());
+            for (InferenceRequest r : batch) {
+                out.addAll(run(List.of(r)));
+            }
+            return out;
+        }
+    }
+
+    private static List<InferenceOutcome> checked(List<InferenceRequest> batch, List<InferenceOutcome> outcomes) {
+        if (outcomes == null || outcomes.size() != batch.size()) {
+            throw new IllegalStateException("the engine returned " + (outcomes == null ? 0 : outcomes.size())
+                    + " outcomes for " + batch.size() + " requests");
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (!batch.get(i).id().equals(outcomes.get(i).id())) {
+                throw new IllegalStateException("the engine returned outcome " + outcomes.get(i).id()
+                        + " in the place of request " + batch.get(i).id());
+            }
+            if (outcomes.get(i) instanceof InferenceOutcome.Success s && s.sequences().isEmpty()) {
+                throw new IllegalStateException("the engine returned no sequence for " + s.id());
+            }
+        }
+        return outcomes;
+    }
+
+    private static InferenceOutcome failure(InferenceRequest r, RuntimeException e) {
+        Blip2Exception error = e instanceof Blip2Exception b ? b
+                : new Blip2Exception(ErrorCode.INFERENCE_FAILED, String.valueOf(e.getMessage()), e);
+        return new InferenceOutcome.Failure(r.id(), error);
+    }
+}

@@ -1,0 +1,159 @@
+package io.blip2stream.messaging;
+
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ChatTurn;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.ImageRef;
+import io.blip2stream.api.QuestionRequest;
+import io.blip2stream.api.Task;
+import io.blip2stream.api.WireCodec;
+import io.blip2stream.api.WireHeaders;
+import io.blip2stream.api.WireOptions;
+import io.blip2stream.pipeline.Prompt;
+import io.blip2stream.pipeline.generate.GenerationOptions;
+
+import java.util.List;
+
+/**
+ * Maps consumed records to requests: the request id, the task, the prompt, the generation
+ * options, the image and the deadline, checking every limit on the way. Pure: no I/O, no clock
+ * of its own; an invalid record becomes a {@link Mapped.Rejected} with the best id and task known.
+ */
+public final class RequestMapper {
+
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+
+    private final WireCodec codec;
+    private final RequestLimits limits;
+    private final GenerationOptions defaults;
+
+    public RequestMapper(WireCodec codec, RequestLimits limits, GenerationOptions defaults) {
+        this.codec = codec;
+        this.limits = limits;
+        this.defaults = defaults;
+    }
+
+    /**
+     * The id of a record: {@code blip2-id} header, else {@code ce_id}, else the key as UTF-8, else
+     * {@code topic-partition-offset}.
+     */
+    public static String recordId(IncomingRecord r) {
+        return r.header(WireHeaders.ID)
+                .or(() -> r.header(WireHeaders.CE_ID))
+                .or(r::keyText)
+                .orElseGet(() -> r.source().asId());
+    }
+
+    /**
+     * An image record: value = image bytes, the task, question and options in headers.
+     *
+     * @param nowWallMs     the wall clock now (epoch ms), for the deadline
+     * @param receivedNanos {@link System#nanoTime()} at arrival
+     */
+    public Mapped fromImage(IncomingRecord r, long nowWallMs, long receivedNanos) {
+        String id = recordId(r);
+        Task task = Task.CAPTION;
+        try {
+            task = r.header(WireHeaders.TASK).map(Task::parse).orElse(Task.CAPTION);
+            String question = r.header(WireHeaders.QUESTION).orElse(null);
+            WireOptions options = r.headerBytes(WireHeaders.OPTIONS).map(codec::decodeOptions).orElse(WireOptions.NONE);
+            Prompt prompt = prompt(task, question, List.of(), null);
+            byte[] image = checkImage(r.value());
+            return accept(id, task, prompt, options, image, null, r, nowWallMs, receivedNanos);
+        } catch (Blip2Exception e) {
+            return new Mapped.Rejected(id, task, e);
+        }
+    }
+
+    /** A question record: value = question JSON (schemas/question.schema.json). */
+    public Mapped fromQuestion(IncomingRecord r, long nowWallMs, long receivedNanos) {
+        String id = recordId(r);
+        Task task = Task.VQA;
+        try {
+            QuestionRequest q = codec.decodeQuestion(r.value());
+            if (q.id() != null && !q.id().isBlank()) {
+                id = q.id();
+            }
+            task = q.taskOrDefault();
+            Prompt prompt = prompt(task, q.question(), q.history(), q.prompt());
+            ImageRef ref = q.image();
+            if (ref == null || (ref.base64() == null) == (ref.url() == null)) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "image must have exactly one of base64 and url");
+            }
+            byte[] image = ref.base64() != null ? checkImage(decodeBase64(ref.base64())) : null;
+            return accept(id, task, prompt, q.optionsOrNone(), image, ref.url(), r, nowWallMs, receivedNanos);
+        } catch (Blip2Exception e) {
+            return new Mapped.Rejected(id, task, e);
+        }
+    }
+
+    /** Checks fetched bytes against the same limits as inline ones. */
+    public byte[] checkImage(byte[] image) {
+        if (image == null || image.length == 0) {
+            throw new Blip2Exception(ErrorCode.INVALID_IMAGE, "the request has no image bytes");
+        }
+        if (image.length > limits.maxImageBytes()) {
+            throw Blip2Exception.limit(ErrorCode.IMAGE_TOO_LARGE, "the image size in bytes", image.length,
+                    limits.maxImageBytes());
+        }
+        return image;
+    }
+
+    private Mapped accept(String id, Task task, Prompt prompt, WireOptions options, byte[] image, String url,
+                          IncomingRecord r, long nowWallMs, long receivedNanos) {
+        GenerationOptions generation = options.toGenerationOptions(defaults, limits.maxNewTokens());
+        long deadlineNanos = deadline(r, nowWallMs, receivedNanos);
+        return new Mapped.Accepted(new ServiceRequest(id, task, prompt, generation, options.wantsTokenIds(), image,
+                url, r, receivedNanos, deadlineNanos));
+    }
+
+    /** The deadline counts from the record's timestamp (or arrival, for a missing or future one). */
+    private long deadline(IncomingRecord r, long nowWallMs, long receivedNanos) {
+        long start = r.timestampMs() > 0 && r.timestampMs() <= nowWallMs ? r.timestampMs() : nowWallMs;
+        long leftMs = start + limits.deadlineMs() - nowWallMs;
+        if (leftMs <= 0) {
+            throw Blip2Exception.limit(ErrorCode.DEADLINE_EXCEEDED, "the request's age in ms", nowWallMs - start,
+                    limits.deadlineMs());
+        }
+        return receivedNanos + leftMs * 1_000_000L;
+    }
+
+    private Prompt prompt(Task task, String question, List<ChatTurn> history, String raw) {
+        int chars = (question == null ? 0 : question.length()) + (raw == null ? 0 : raw.length())
+                + history.stream().mapToInt(t -> length(t.question()) + length(t.answer())).sum();
+        if (chars > limits.maxQuestionChars()) {
+            throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the prompt length in characters", chars,
+                    limits.maxQuestionChars());
+        }
+        if (raw != null) {
+            return new Prompt.Raw(raw);
+        }
+        if (task == Task.CAPTION) {
+            return new Prompt.Caption();
+        }
+        if (question == null || question.isBlank()) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "a " + task.wire() + " request needs a question");
+        }
+        if (task == Task.VQA) {
+            return new Prompt.Vqa(question);
+        }
+        for (ChatTurn t : history) {
+            if (t.question() == null || t.answer() == null) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "every history turn needs a question and an answer");
+            }
+        }
+        return new Prompt.Chat(history.stream().map(t -> new Prompt.Turn(t.question(), t.answer())).toList(), question);
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    private static byte[] decodeBase64(String b64) {
+        try {
+            return java.util.Base64.getDecoder().decode(WHITESPACE.matcher(b64).replaceAll(""));
+        } catch (IllegalArgumentException e) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "image.base64 is not valid base64: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.blip2stream.messaging;
+
+import io.blip2stream.api.ErrorResult;
+import io.blip2stream.api.WireCodec;
+import io.blip2stream.api.WireHeaders;
+import io.blip2stream.api.WireResult;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Writes results: a result record on the task's output topic with CloudEvents binary-mode
+ * headers, and for errors also the original record on the dead-letter topic with dead-letter
+ * headers. The returned stage completes when Kafka has acknowledged every write.
+ */
+@ApplicationScoped
+public class ResultPublisher {
+
+    /** Records waiting in an emitter for the Kafka sink; at least twice the in-flight limit. */
+    static final int EMITTER_BUFFER = 8192;
+
+    private final WireCodec codec = new WireCodec();
+
+    @Inject
+    @Channel(Channels.CAPTIONS_OUT)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
+    Emitter<byte[]> captions;
+
+    @Inject
+    @Channel(Channels.ANSWERS_OUT)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
+    Emitter<byte[]> answers;
+
+    @Inject
+    @Channel(Channels.DLQ_OUT)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
+    Emitter<byte[]> deadLetters;
+
+    @ConfigProperty(name = "blip2.cloud-events.source")
+    String ceSource;
+
+    /** Writes the result of a request that came from {@code origin}. */
+    public CompletionStage<Void> publish(IncomingRecord origin, WireResult result) {
+        Emitter<byte[]> out = result.task().isCaption() ? captions : answers;
+        CompletableFuture<Void> written = send(out, origin.key(), codec.encode(result), resultHeaders(origin, result));
+        if (result instanceof ErrorResult error) {
+            byte[] original = origin.value() == null ? new byte[0] : origin.value();
+            CompletableFuture<Void> dead = send(deadLetters, origin.key(), original, deadLetterHeaders(origin, error));
+            return CompletableFuture.allOf(written, dead);
+        }
+        return written;
+    }
+
+    private RecordHeaders resultHeaders(IncomingRecord origin, WireResult result) {
+        String type = switch (result) {
+            case ErrorResult e -> WireHeaders.CE_TYPE_ERROR;
+            default -> result.task().isCaption() ? WireHeaders.CE_TYPE_CAPTION : WireHeaders.CE_TYPE_ANSWER;
+        };
+        RecordHeaders h = new RecordHeaders();
+        add(h, WireHeaders.CE_ID, origin.source().asId());
+        add(h, WireHeaders.CE_TYPE, type);
+        add(h, WireHeaders.CE_SOURCE, ceSource);
+        add(h, WireHeaders.CE_SPECVERSION, WireHeaders.CE_SPECVERSION_VALUE);
+        add(h, WireHeaders.CE_TIME, Instant.now().toString());
+        add(h, WireHeaders.CONTENT_TYPE, WireHeaders.JSON_CONTENT_TYPE);
+        add(h, WireHeaders.CORRELATION_ID, result.id());
+        return h;
+    }
+
+    private static RecordHeaders deadLetterHeaders(IncomingRecord origin, ErrorResult error) {
+        RecordHeaders h = new RecordHeaders();
+        if (origin.headers() != null) {
+            for (Header header : origin.headers()) {
+                h.add(header);
+            }
+        }
+        add(h, WireHeaders.DEAD_LETTER_REASON, error.error().messageId() + " " + error.error().message());
+        add(h, WireHeaders.DEAD_LETTER_CAUSE, error.error().code());
+        add(h, WireHeaders.DEAD_LETTER_TOPIC, origin.source().topic());
+        add(h, WireHeaders.DEAD_LETTER_PARTITION, Integer.toString(origin.source().partition()));
+        add(h, WireHeaders.DEAD_LETTER_OFFSET, Long.toString(origin.source().offset()));
+        add(h, WireHeaders.CORRELATION_ID, error.id());
+        return h;
+    }
+
+    private static void add(RecordHeaders h, String name, String value) {
+        h.remove(name);
+        h.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static CompletableFuture<Void> send(Emitter<byte[]> emitter, byte[] key, byte[] value, RecordHeaders headers) {
+        CompletableFuture<Void> acked = new CompletableFuture<>();
+        OutgoingKafkaRecordMetadata<byte[]> meta = OutgoingKafkaRecordMetadata.<byte[]>builder()
+                .withKey(key)
+                .withHeaders(headers)
+                .build();
+        Message<byte[]> message = Message.of(value, Metadata.of(meta),
+                () -> {
+                    acked.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                },
+                failure -> {
+                    acked.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                });
+        try {
+            emitter.send(message);
+        } catch (RuntimeException e) {
+            acked.completeExceptionally(e);
+        }
+        return acked;
+    }
+}

@@ -1,0 +1,289 @@
+package io.blip2stream.messaging;
+
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.ErrorResult;
+import io.blip2stream.api.RecordSource;
+import io.blip2stream.api.Task;
+import io.blip2stream.api.ResultRecord;
+import io.blip2stream.api.WireCodec;
+import io.blip2stream.api.WireResult;
+import io.blip2stream.batching.BatchState;
+import io.blip2stream.batching.BatchWorkers;
+import io.blip2stream.batching.InFlightLimiter;
+import io.blip2stream.ops.ServiceConfig;
+import io.blip2stream.ops.ServiceMetrics;
+import io.blip2stream.pipeline.InferenceEngine;
+import io.blip2stream.pipeline.InferenceOutcome;
+import io.blip2stream.pipeline.InferenceRequest;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The service: consumes image and question records with bounded demand, maps them to requests,
+ * fetches claim-checked images, hands requests to the inference workers, writes one result per
+ * record (plus a dead-letter record per error) and acks each record only once Kafka has
+ * acknowledged its writes.
+ */
+@ApplicationScoped
+public class StreamService {
+
+    private static final Logger LOG = Logger.getLogger(StreamService.class);
+
+    /** Where the service is in its life. */
+    public enum State { STARTING, READY, FAILED, STOPPING }
+
+    @FunctionalInterface
+    private interface RecordMapping {
+        Mapped map(IncomingRecord r, long nowWallMs, long receivedNanos);
+    }
+
+    @Inject
+    @Channel(Channels.IMAGES_IN)
+    Multi<Message<byte[]>> images;
+
+    @Inject
+    @Channel(Channels.QUESTIONS_IN)
+    Multi<Message<byte[]>> questions;
+
+    @Inject
+    InferenceEngine engine;
+
+    @Inject
+    ResultPublisher publisher;
+
+    @Inject
+    ServiceConfig config;
+
+    @Inject
+    ServiceMetrics metrics;
+
+    private volatile State state = State.STARTING;
+    private volatile String failure = "";
+    private InFlightLimiter limiter;
+    private BatchWorkers<Ticket> workers;
+    private ExecutorService fetchPool;
+    private RequestMapper mapper;
+    private ImageFetcher fetcher;
+    private InferenceRunner runner;
+    private final List<Flow.Subscription> subscriptions = new ArrayList<>();
+
+    void onStart(@Observes StartupEvent event) {
+        limiter = new InFlightLimiter(config.maxInFlight(), Math.max(1, config.maxInFlight() / 4));
+        workers = new BatchWorkers<>(config.batchPolicy(), new Handler());
+        metrics.bindGauges(limiter::inFlight, limiter::maxInFlight, workers::queued);
+        Thread.ofPlatform().name("blip2-startup").start(this::start);
+    }
+
+    private void start() {
+        try {
+            runner = new InferenceRunner(engine);
+            Warmup.run(runner, engine);
+            mapper = new RequestMapper(new WireCodec(), config.requestLimits(), engine.defaultOptions());
+            fetcher = new ImageFetcher(config.fetchPolicy());
+            fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
+                    Thread.ofPlatform().name("blip2-fetch-", 0).daemon(true).factory());
+            workers.start(config.workers(), "blip2-inference");
+            subscribe(images, mapper::fromImage);
+            subscribe(questions, mapper::fromQuestion);
+            state = State.READY;
+            LOG.infof("model %s is warm; consuming with at most %d requests in flight", engine.modelName(),
+                    config.maxInFlight());
+        } catch (RuntimeException | Error e) {
+            failure = String.valueOf(e.getMessage());
+            state = State.FAILED;
+            LOG.error("the service failed to start", e);
+        }
+    }
+
+    void onStop(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
+        if (state != State.READY) {
+            return;
+        }
+        state = State.STOPPING;
+        limiter.stop();
+        synchronized (subscriptions) {
+            subscriptions.forEach(Flow.Subscription::cancel);
+        }
+        long timeout = config.shutdownTimeoutMs();
+        fetchPool.shutdown();
+        fetchPool.awaitTermination(timeout, TimeUnit.MILLISECONDS);
+        boolean drained = workers.drainAndStop(timeout);
+        boolean idle = limiter.awaitIdle(timeout);
+        LOG.infof("stopped: batches drained %s, every record settled %s (%d still in flight)", drained, idle,
+                limiter.inFlight());
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the service failed to start, when it did. */
+    public String failure() {
+        return failure;
+    }
+
+    /** Whether the inference workers are running (or not yet started). */
+    public boolean workersAlive() {
+        return state != State.READY || workers.alive();
+    }
+
+    private void subscribe(Multi<Message<byte[]>> channel, RecordMapping mapping) {
+        channel.subscribe().withSubscriber(new Flow.Subscriber<Message<byte[]>>() {
+            private Object lane;
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                synchronized (subscriptions) {
+                    subscriptions.add(s);
+                }
+                lane = limiter.register(s::request);
+                limiter.refill();
+            }
+
+            @Override
+            public void onNext(Message<byte[]> message) {
+                limiter.received(lane);
+                accept(message, mapping);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                LOG.error("an input channel failed", t);
+            }
+
+            @Override
+            public void onComplete() {
+                LOG.info("an input channel completed");
+            }
+        });
+    }
+
+    private void accept(Message<byte[]> message, RecordMapping mapping) {
+        IncomingRecord record = toRecord(message);
+        Ticket ticket = new Ticket(message, record, limiter::finished);
+        try {
+            long receivedNanos = System.nanoTime();
+            switch (mapping.map(record, System.currentTimeMillis(), receivedNanos)) {
+                case Mapped.Rejected r -> complete(ticket, ErrorResult.of(r.id(), r.task(), r.error(), record.source()));
+                case Mapped.Accepted a when a.request().needsFetch() -> {
+                    ticket.request = a.request();
+                    fetchPool.execute(() -> fetchThenQueue(ticket));
+                }
+                case Mapped.Accepted a -> queue(ticket, a.request());
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "cannot handle record %s", record.source().asId());
+            complete(ticket, ErrorResult.of(RequestMapper.recordId(record), Task.CAPTION,
+                    new Blip2Exception(ErrorCode.INFERENCE_FAILED, "cannot handle the record: " + e, e),
+                    record.source()));
+        }
+    }
+
+    private void fetchThenQueue(Ticket ticket) {
+        ServiceRequest r = ticket.request;
+        try {
+            queue(ticket, r.withImage(mapper.checkImage(fetcher.fetch(r.imageUrl()))));
+        } catch (Blip2Exception e) {
+            complete(ticket, ResultFactory.failure(r, e));
+        } catch (RuntimeException e) {
+            complete(ticket, ResultFactory.failure(r,
+                    new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "cannot fetch " + r.imageUrl() + ": " + e, e)));
+        }
+    }
+
+    private void queue(Ticket ticket, ServiceRequest r) {
+        ticket.request = r;
+        workers.submit(ticket, r.options().batchKey(), r.receivedNanos(), r.deadlineNanos());
+    }
+
+    /** Writes the result, then settles the record: ack once every write is acknowledged, else nack. */
+    private void complete(Ticket ticket, WireResult result) {
+        if (result instanceof ErrorResult e) {
+            metrics.error(ErrorCode.valueOf(e.error().code()));
+        }
+        try {
+            publisher.publish(ticket.record, result).whenComplete((ok, t) -> {
+                if (t == null) {
+                    ticket.ack();
+                } else {
+                    LOG.errorf(t, "cannot write the result of %s; the record stays uncommitted", result.id());
+                    ticket.nack(t);
+                }
+            });
+        } catch (RuntimeException t) {
+            LOG.errorf(t, "cannot write the result of %s; the record stays uncommitted", result.id());
+            ticket.nack(t);
+        }
+    }
+
+    private static IncomingRecord toRecord(Message<byte[]> message) {
+        @SuppressWarnings("unchecked")
+        IncomingKafkaRecordMetadata<byte[], byte[]> meta = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .orElseThrow(() -> new IllegalStateException("not a Kafka record"));
+        long ts = meta.getTimestamp() == null ? -1 : meta.getTimestamp().toEpochMilli();
+        return new IncomingRecord(new RecordSource(meta.getTopic(), meta.getPartition(), meta.getOffset()), ts,
+                meta.getKey(), meta.getHeaders(), message.getPayload());
+    }
+
+    /** Runs batches on the engine and completes every ticket in them. */
+    private final class Handler implements BatchWorkers.Handler<Ticket> {
+
+        @Override
+        public void run(List<BatchState.Entry<Ticket>> batch) {
+            List<InferenceRequest> requests = batch.stream().map(e -> e.item().request.toInference()).toList();
+            long start = System.nanoTime();
+            List<InferenceOutcome> outcomes;
+            try {
+                outcomes = runner.run(requests);
+            } catch (RuntimeException | Error e) {
+                LOG.error("the inference runner failed", e);
+                Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED, String.valueOf(e.getMessage()), e);
+                outcomes = requests.stream().map(r -> (InferenceOutcome) new InferenceOutcome.Failure(r.id(), error)).toList();
+            }
+            long done = System.nanoTime();
+            metrics.batch(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Ticket ticket = batch.get(i).item();
+                complete(ticket, result(ticket.request, outcomes.get(i), start, done));
+            }
+        }
+
+        private WireResult result(ServiceRequest r, InferenceOutcome outcome, long start, long done) {
+            return switch (outcome) {
+                case InferenceOutcome.Failure f -> ResultFactory.failure(r, f.error());
+                case InferenceOutcome.Success s -> {
+                    ResultRecord result = ResultFactory.success(r, s, engine.modelName(), start, done);
+                    metrics.success(result, s.sequences().getFirst().tokenIds().length, s.visionCacheHit());
+                    yield result;
+                }
+            };
+        }
+
+        @Override
+        public void expired(List<BatchState.Entry<Ticket>> expired) {
+            long deadlineMs = config.requestLimits().deadlineMs();
+            for (BatchState.Entry<Ticket> e : expired) {
+                ServiceRequest r = e.item().request;
+                complete(e.item(), ResultFactory.failure(r, new Blip2Exception(ErrorCode.DEADLINE_EXCEEDED,
+                        "the request was not in a batch within " + deadlineMs + " ms", deadlineMs, null)));
+            }
+        }
+    }
+}

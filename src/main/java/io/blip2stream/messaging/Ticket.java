@@ -1,0 +1,49 @@
+package io.blip2stream.messaging;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One consumed record in flight: acked or nacked exactly once, whatever path it takes.
+ */
+final class Ticket {
+
+    final Message<byte[]> message;
+    final IncomingRecord record;
+    final Runnable onSettled;
+    private final AtomicBoolean settled = new AtomicBoolean();
+    volatile ServiceRequest request;
+
+    Ticket(Message<byte[]> message, IncomingRecord record, Runnable onSettled) {
+        this.message = message;
+        this.record = record;
+        this.onSettled = onSettled;
+    }
+
+    /** Acks the record (its result is written). Returns false if it was settled already. */
+    boolean ack() {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            message.ack();
+        } finally {
+            onSettled.run();
+        }
+        return true;
+    }
+
+    /** Nacks the record (its result could not be written). Returns false if it was settled already. */
+    boolean nack(Throwable why) {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            message.nack(why);
+        } finally {
+            onSettled.run();
+        }
+        return true;
+    }
+}

@@ -1,0 +1,48 @@
+package io.blip2stream.messaging;
+
+import io.blip2stream.pipeline.InferenceEngine;
+import io.blip2stream.pipeline.InferenceOutcome;
+import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.Prompt;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** One inference on a generated image before the service reports ready: loads and warms every graph. */
+final class Warmup {
+
+    private static final int SIDE = 64;
+
+    private Warmup() {
+    }
+
+    static void run(InferenceRunner runner, InferenceEngine engine) {
+        InferenceRequest request = new InferenceRequest("warm-up", gradientPng(), new Prompt.Caption(),
+                engine.defaultOptions());
+        InferenceOutcome outcome = runner.run(List.of(request)).getFirst();
+        if (outcome instanceof InferenceOutcome.Failure f) {
+            throw new IllegalStateException("the warm-up inference failed: " + f.error().getMessage(), f.error());
+        }
+    }
+
+    /** A small RGB gradient, PNG-encoded. */
+    static byte[] gradientPng() {
+        BufferedImage img = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_INT_RGB); // [64, 64] RGB
+        for (int y = 0; y < SIDE; y++) {
+            for (int x = 0; x < SIDE; x++) {
+                img.setRGB(x, y, (x * 4) << 16 | (y * 4) << 8 | ((x + y) * 2));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,127 @@
+package io.blip2stream.messaging;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+
+import static org.awaitility.Awaitility.await;
+
+/** Produces requests and reads what the service wrote after a given point, on the test broker. */
+final class KafkaTestClient implements AutoCloseable {
+
+    static final String IMAGES = "blip2.images";
+    static final String QUESTIONS = "blip2.questions";
+    static final String CAPTIONS = "blip2.captions";
+    static final String ANSWERS = "blip2.answers";
+    static final String DLQ = "blip2.dlq";
+    private static final List<String> OUTPUTS = List.of(CAPTIONS, ANSWERS, DLQ);
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+
+    /** Starts reading the output topics from their current ends. */
+    KafkaTestClient() {
+        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaBrokerResource.MAX_MESSAGE_BYTES,
+                ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaBrokerResource.MAX_MESSAGE_BYTES * 2),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String topic : OUTPUTS) {
+            consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position); // resolves the lazy seek now, before any request is sent
+    }
+
+    static RecordHeaders headers(String... namesAndValues) {
+        RecordHeaders h = new RecordHeaders();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            h.add(namesAndValues[i], namesAndValues[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        return h;
+    }
+
+    Future<RecordMetadata> send(String topic, String key, byte[] value, RecordHeaders headers) {
+        return send(topic, key, value, headers, null);
+    }
+
+    Future<RecordMetadata> send(String topic, String key, byte[] value, RecordHeaders headers, Long timestamp) {
+        byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        return producer.send(new ProducerRecord<>(topic, null, timestamp, k, value, headers));
+    }
+
+    RecordMetadata sendAndWait(String topic, String key, byte[] value, RecordHeaders headers)
+            throws ExecutionException, InterruptedException {
+        return send(topic, key, value, headers).get();
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
+    /** Everything written to the output topics since this client started, once {@code done} holds. */
+    Outputs awaitOutputs(Duration timeout, Predicate<Outputs> done) {
+        Outputs out = new Outputs();
+        await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        out.add(r);
+                    }
+                    return done.test(out);
+                });
+        return out;
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
+    }
+
+    /** Records read from the output topics, by topic. */
+    static final class Outputs {
+        final List<ConsumerRecord<byte[], byte[]>> captions = new ArrayList<>();
+        final List<ConsumerRecord<byte[], byte[]>> answers = new ArrayList<>();
+        final List<ConsumerRecord<byte[], byte[]>> dlq = new ArrayList<>();
+
+        void add(ConsumerRecord<byte[], byte[]> r) {
+            switch (r.topic()) {
+                case CAPTIONS -> captions.add(r);
+                case ANSWERS -> answers.add(r);
+                default -> dlq.add(r);
+            }
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> results() {
+            List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(captions);
+            all.addAll(answers);
+            return all;
+        }
+    }
+}
