@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 class CrashRebalanceIT {
 
     private static final int PARTITIONS = 3;
-    private static final int REQUESTS = 120;
+    private static final int REQUESTS = 200;
     private static final Duration INTERVAL = Duration.ofMillis(40);
     private static final Duration READY = Duration.ofSeconds(180);
     private static final Duration ALL_RESULTS = Duration.ofSeconds(240);
@@ -93,8 +93,9 @@ class CrashRebalanceIT {
             try (RequestStream stream = RequestStream.start(broker.bootstrapServers(), deployment.topics, "rebalance",
                     REQUESTS, INTERVAL)) {
                 await("first results").atMost(ALL_RESULTS).until(() -> results.distinctIds() >= 10);
-                two.stop(Duration.ofSeconds(60));
+                two.terminate();
                 assertThat(stream.isDone()).as("the rebalance happens mid-stream").isFalse();
+                two.awaitExit(Duration.ofSeconds(60));
 
                 Map<String, Set<TopicPartition>> alone = awaitAssignment(deployment,
                         members -> members.size() * 2 == shared.size()

@@ -153,9 +153,17 @@ public final class ServiceProcess implements AutoCloseable {
         waitForExit(Duration.ofSeconds(30));
     }
 
-    /** Graceful end: SIGTERM, then waits for the service's own shutdown. */
-    public int stop(Duration timeout) {
+    /** Starts a graceful end: SIGTERM, returns at once. */
+    public void terminate() {
         process.destroy();
+    }
+
+    /**
+     * Waits for the process to end by itself, killing it after {@code timeout}.
+     *
+     * @return its exit status
+     */
+    public int awaitExit(Duration timeout) {
         if (!waitForExit(timeout)) {
             process.destroyForcibly();
             waitForExit(Duration.ofSeconds(30));
