@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.cli.SubmitArguments;
 import io.blip2stream.cli.SubmitRecords;
 import io.blip2stream.cli.WireTopics;
-import io.blip2stream.it.RequestStream;
 import io.blip2stream.it.ResultCollector;
 import io.blip2stream.it.ServiceProcess;
 import io.blip2stream.it.TestBroker;
@@ -32,6 +31,8 @@ import static org.awaitility.Awaitility.await;
  * End-to-end throughput (not a test): images/s through Kafka — producer, broker, the packaged
  * service, result topic — against the engine's own {@code bench} at the same batch size, in the
  * same run, on the same images and generation settings (greedy, exactly max-new-tokens tokens).
+ * Every image is distinct by its bytes on both paths (the engine bench runs with its vision cache
+ * off; the service's cache never hits), so both do the full preprocess + vision work per image.
  * Prints a table and writes JSON.
  *
  * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 256"]</pre>
@@ -43,6 +44,13 @@ import static org.awaitility.Awaitility.await;
 public final class EndToEndBenchmark {
 
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+    /** JPEG and PNG sample images (they can be tagged, see {@link TaggedImages}). */
+    private static final List<Path> IMAGES = List.of(
+            Path.of("src/test/resources/images/photo_640x480.jpg"),
+            Path.of("src/test/resources/images/rgba_320x240.png"),
+            Path.of("src/test/resources/images/palette_200x150.png"),
+            Path.of("src/test/resources/images/gray_256x256.png"),
+            Path.of("src/test/resources/images/portrait_300x500.png"));
     private static final Duration READY = Duration.ofSeconds(180);
 
     /** The benchmark's settings. */
@@ -115,8 +123,13 @@ public final class EndToEndBenchmark {
                 "-jar", ServiceProcess.JAR.toString(), "bench", "--bundle", s.bundle().toString(),
                 "--batch-sizes", Integer.toString(s.batchSize()), "--max-new-tokens", Integer.toString(s.maxNewTokens()),
                 "--repeat", Integer.toString(repeat), "--json", out.toString()));
-        for (Path image : RequestStream.IMAGES) {
-            command.addAll(List.of("--image", image.toString()));
+        Path slots = Files.createDirectories(s.out().resolveSibling("images"));
+        for (int i = 0; i < s.batchSize(); i++) {
+            Path base = IMAGES.get(i % IMAGES.size());
+            String name = base.getFileName().toString();
+            Path slot = slots.resolve("slot-" + i + name.substring(name.lastIndexOf('.')));
+            Files.write(slot, TaggedImages.tagged(Files.readAllBytes(base), "slot-" + i));
+            command.addAll(List.of("--image", slot.toString()));
         }
         System.out.println("engine bench: " + String.join(" ", command));
         Process process = new ProcessBuilder(command).inheritIO().start();
@@ -186,7 +199,10 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** Caption requests over the sample images, in the order the engine bench batches them. */
+    /**
+     * Caption requests over the sample images, in the order the engine bench batches them; each
+     * image tagged with its request id, so no request hits the service's vision cache.
+     */
     private static List<ProducerRecord<byte[], byte[]>> requests(Settings s, WireTopics topics, String prefix, int count)
             throws IOException {
         SubmitRecords builder = new SubmitRecords(topics);
@@ -194,12 +210,14 @@ public final class EndToEndBenchmark {
         SubmitArguments args = SubmitArguments.parse(List.of("--bootstrap", "unused", "--image", "unused",
                 "--options", options));
         List<byte[]> images = new ArrayList<>();
-        for (Path image : RequestStream.IMAGES) {
+        for (Path image : IMAGES) {
             images.add(Files.readAllBytes(image));
         }
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            records.add(builder.build(args, prefix + "-" + i, images.get(i % s.batchSize() % images.size())));
+            String id = prefix + "-" + i;
+            byte[] image = TaggedImages.tagged(images.get(i % s.batchSize() % images.size()), id);
+            records.add(builder.build(args, id, image));
         }
         return records;
     }
