@@ -85,18 +85,22 @@ public final class EndToEndBenchmark {
         Files.createDirectories(settings.out().toAbsolutePath().getParent());
         ObjectMapper json = new ObjectMapper();
 
-        Figure engine = engineBench(settings, json);
+        // engine, Kafka, engine again: the ratio is taken against the faster engine run, so noise
+        // from other work on the machine cannot flatter the Kafka path
+        Figure engineBefore = engineBench(settings, json, "engine bench (in-process), before");
         Figure kafka = throughKafka(settings);
+        Figure engineAfter = engineBench(settings, json, "engine bench (in-process), after");
+        Figure engine = engineBefore.imagesPerSecond() >= engineAfter.imagesPerSecond() ? engineBefore : engineAfter;
         double ratio = kafka.imagesPerSecond() / engine.imagesPerSecond();
 
         System.out.printf(Locale.ROOT, "%nend-to-end throughput, batch size %d, %d new tokens, bundle %s%n",
                 settings.batchSize(), settings.maxNewTokens(), settings.bundle().getFileName());
-        System.out.printf(Locale.ROOT, "%-34s %8s %10s %10s%n", "path", "images", "seconds", "images/s");
-        for (Figure f : List.of(engine, kafka)) {
-            System.out.printf(Locale.ROOT, "%-34s %8d %10.2f %10.2f%n", f.path(), f.images(), f.seconds(),
+        System.out.printf(Locale.ROOT, "%-36s %8s %10s %10s%n", "path", "images", "seconds", "images/s");
+        for (Figure f : List.of(engineBefore, kafka, engineAfter)) {
+            System.out.printf(Locale.ROOT, "%-36s %8d %10.2f %10.2f%n", f.path(), f.images(), f.seconds(),
                     f.imagesPerSecond());
         }
-        System.out.printf(Locale.ROOT, "ratio kafka / engine: %.3f (target >= 0.95)%n", ratio);
+        System.out.printf(Locale.ROOT, "ratio kafka / faster engine run: %.3f (target >= 0.95)%n", ratio);
 
         ObjectNode root = json.createObjectNode();
         root.put("bundle", settings.bundle().toString());
@@ -104,19 +108,22 @@ public final class EndToEndBenchmark {
         root.put("max_new_tokens", settings.maxNewTokens());
         root.put("partitions", settings.partitions());
         root.put("cores", Runtime.getRuntime().availableProcessors());
-        for (Figure f : List.of(engine, kafka)) {
-            ObjectNode n = root.putObject(f.path().startsWith("engine") ? "engine_bench" : "kafka_end_to_end");
-            n.put("images", f.images());
-            n.put("seconds", f.seconds());
-            n.put("images_per_s", f.imagesPerSecond());
-        }
+        put(root.putObject("engine_bench_before"), engineBefore);
+        put(root.putObject("kafka_end_to_end"), kafka);
+        put(root.putObject("engine_bench_after"), engineAfter);
         root.put("ratio", ratio);
         Files.writeString(settings.out(), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         System.out.println("written " + settings.out());
     }
 
+    private static void put(ObjectNode node, Figure f) {
+        node.put("images", f.images());
+        node.put("seconds", f.seconds());
+        node.put("images_per_s", f.imagesPerSecond());
+    }
+
     /** The engine's {@code bench} command of the packaged application, at the same batch size. */
-    private static Figure engineBench(Settings s, ObjectMapper json) throws Exception {
+    private static Figure engineBench(Settings s, ObjectMapper json, String label) throws Exception {
         Path out = s.out().resolveSibling("engine-bench.json");
         int repeat = Math.max(3, s.requests() / s.batchSize());
         List<String> command = new ArrayList<>(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
@@ -143,7 +150,7 @@ public final class EndToEndBenchmark {
         JsonNode row = json.readTree(out.toFile()).path("results").get(0);
         double imagesPerS = row.path("images_per_s").asDouble();
         int images = repeat * s.batchSize();
-        return new Figure("engine bench (in-process)", images, images / imagesPerS);
+        return new Figure(label, images, images / imagesPerS);
     }
 
     /** Producer → broker → packaged service → result topic, timed from the first send to the last result. */
