@@ -74,6 +74,7 @@ def load_config(args) -> dict:
 
 def load_model(args, cfg: dict):
     import torch
+    import transformers
     from transformers import Blip2Config, Blip2ForConditionalGeneration
 
     if args.random_weights:
@@ -83,11 +84,16 @@ def load_model(args, cfg: dict):
         rerandomize(model, args.seed)
     else:
         log(f"loading {args.model}")
-        model = Blip2ForConditionalGeneration.from_pretrained(args.model, dtype=torch.float32,
-                                                              trust_remote_code=args.trust_remote_code)
+        dtype_arg = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+        model = Blip2ForConditionalGeneration.from_pretrained(args.model, trust_remote_code=args.trust_remote_code,
+                                                              **{dtype_arg: torch.float32})
     if cfg["text_config"].get("model_type") == "opt":
         # Explicit masks trace into the graph; T5 has only its own attention.
-        model.set_attn_implementation("eager")
+        if hasattr(model, "set_attn_implementation"):
+            model.set_attn_implementation("eager")
+        else:
+            model.config._attn_implementation = "eager"
+            model.language_model.config._attn_implementation = "eager"
     return model.eval()
 
 

@@ -27,7 +27,7 @@ from blip2_export.weights import is_lm_head_tied, rerandomize, untie_lm_head  # 
 # name -> (seed, residual gain of the LM's output projections, scale of the eos row of the LM head).
 # The gain keeps the tied model from repeating its input token; the eos scale makes some greedy
 # generations end on eos within 20 tokens (random heads almost never pick it otherwise).
-TINY = {"tiny-opt": (1, 1.0, 2.5), "tiny-opt-tied": (1, 3.0, 2.5), "tiny-t5": (1, 1.0, -1.5)}
+TINY = {"tiny-opt": (1, 1.0, 2.5), "tiny-opt-tied": (1, 3.0, 2.5), "tiny-t5": (1, 1.0, -2.0)}
 
 
 def _round_up(n: int, multiple: int) -> int:

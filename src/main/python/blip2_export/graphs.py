@@ -26,9 +26,20 @@ def _cache_classes():
     return DynamicCache, EncoderDecoderCache
 
 
+def _dynamic_cache(pairs: list | None = None):
+    """A DynamicCache holding the given (key, value) pairs; transformers 5.x and 4.4x APIs."""
+    DynamicCache, _ = _cache_classes()
+    pairs = pairs or []
+    if hasattr(DynamicCache, "from_legacy_cache"):  # transformers 4.x
+        return DynamicCache.from_legacy_cache(tuple(pairs)) if pairs else DynamicCache()
+    return DynamicCache(pairs) if pairs else DynamicCache()
+
+
 def _layer_kv(cache, i):
-    layer = cache.layers[i]
-    return layer.keys, layer.values
+    if hasattr(cache, "layers"):  # transformers 5.x
+        layer = cache.layers[i]
+        return layer.keys, layer.values
+    return cache.key_cache[i], cache.value_cache[i]
 
 
 class VisionGraph(nn.Module):
@@ -73,9 +84,8 @@ class OptDecoderGraph(nn.Module):
     def forward(self, inputs_embeds, attention_mask, position_ids, *past):
         # inputs_embeds [batch, seq, D]; attention_mask [batch, past + seq]; position_ids [batch, seq]
         # past: 2 * L tensors [batch, H, past, d]
-        DynamicCache, _ = _cache_classes()
         dtype = self.lm.get_input_embeddings().weight.dtype
-        cache = DynamicCache([(past[2 * i], past[2 * i + 1]) for i in range(self.num_layers)])
+        cache = _dynamic_cache([(past[2 * i], past[2 * i + 1]) for i in range(self.num_layers)])
         out = self.lm(inputs_embeds=inputs_embeds.to(dtype), attention_mask=attention_mask,
                       position_ids=position_ids, past_key_values=cache, use_cache=True, return_dict=True)
         logits = out.logits[:, -1, :].float()  # [batch, V]
@@ -111,10 +121,10 @@ class T5DecoderInitGraph(nn.Module):
 
     def forward(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask):
         # decoder_input_ids [batch, 1]; encoder_hidden_states [batch, E, D]; encoder_attention_mask [batch, E]
-        DynamicCache, EncoderDecoderCache = _cache_classes()
+        _, EncoderDecoderCache = _cache_classes()
         from transformers.modeling_outputs import BaseModelOutput
         dtype = self.lm.get_input_embeddings().weight.dtype
-        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+        cache = EncoderDecoderCache(_dynamic_cache(), _dynamic_cache())
         out = self.lm(encoder_outputs=BaseModelOutput(last_hidden_state=encoder_hidden_states.to(dtype)),
                       attention_mask=encoder_attention_mask, decoder_input_ids=decoder_input_ids,
                       past_key_values=cache, use_cache=True, return_dict=True)
@@ -135,11 +145,11 @@ class T5DecoderGraph(nn.Module):
     def forward(self, decoder_input_ids, encoder_attention_mask, *past):
         # decoder_input_ids [batch, 1]; encoder_attention_mask [batch, E]
         # past: per layer self key/value [batch, H, P, d], cross key/value [batch, H, E, d]
-        DynamicCache, EncoderDecoderCache = _cache_classes()
+        _, EncoderDecoderCache = _cache_classes()
         from transformers.modeling_outputs import BaseModelOutput
         dtype = self.lm.get_input_embeddings().weight.dtype
-        self_cache = DynamicCache([(past[4 * i], past[4 * i + 1]) for i in range(self.num_layers)])
-        cross_cache = DynamicCache([(past[4 * i + 2], past[4 * i + 3]) for i in range(self.num_layers)])
+        self_cache = _dynamic_cache([(past[4 * i], past[4 * i + 1]) for i in range(self.num_layers)])
+        cross_cache = _dynamic_cache([(past[4 * i + 2], past[4 * i + 3]) for i in range(self.num_layers)])
         cache = EncoderDecoderCache(self_cache, cross_cache)
         # Cross K/V come from the cache; the hidden states only give the decoder its encoder length.
         placeholder = encoder_attention_mask.unsqueeze(-1).to(dtype).expand(-1, -1, self.hidden) * 0  # [batch, E, D]

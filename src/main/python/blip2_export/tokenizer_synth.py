@@ -36,6 +36,9 @@ def synthetic_vocab(family: str, vocab_size: int, image_token_id: int, eos_token
         fixed[newline] = eos_token_id
     if max(fixed.values()) >= vocab_size:
         raise ValueError(f"special ids {fixed} do not fit a vocabulary of {vocab_size}")
+    needed = len(set(fixed) | set(alphabet))
+    if needed > vocab_size:
+        raise ValueError(f"a vocabulary of {vocab_size} cannot hold the 256 byte tokens and the specials ({needed})")
     vocab = dict(fixed)
     taken = set(fixed.values())
     free = (i for i in range(vocab_size) if i not in taken)

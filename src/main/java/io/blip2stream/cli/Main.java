@@ -26,6 +26,9 @@ public final class Main {
     }
 
     public static void main(String... args) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");   // DJL must never call out
+        }
         if (args.length > 0 && COMMANDS.containsKey(args[0])) {
             if (System.getProperty("java.util.logging.manager") == null) {
                 System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");

@@ -37,7 +37,8 @@ public class ServiceConfig {
     @ConfigProperty(name = "blip2.deadline-ms")
     long deadlineMs;
 
-    @ConfigProperty(name = "blip2.limits.max-image-bytes")
+    /** Shared with the engine's decoder limits (EngineConfig), so one key bounds image bytes everywhere. */
+    @ConfigProperty(name = "blip2.image.max-bytes", defaultValue = "20971520")
     int maxImageBytes;
 
     @ConfigProperty(name = "blip2.limits.max-question-chars")

@@ -1,5 +1,6 @@
 package io.blip2stream.messaging;
 
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 
@@ -57,6 +59,16 @@ final class KafkaTestClient implements AutoCloseable {
         consumer.assign(parts);
         consumer.seekToEnd(parts);
         parts.forEach(consumer::position); // resolves the lazy seek now, before any request is sent
+    }
+
+    /** Waits until both input channels' consumers hold their partitions (the group has settled). */
+    static void awaitAssigned(KafkaClientService clients) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> Stream.of(Channels.IMAGES_IN, Channels.QUESTIONS_IN)
+                .allMatch(channel -> {
+                    var consumer = clients.getConsumer(channel);
+                    return consumer != null
+                            && !consumer.getAssignments().await().atMost(Duration.ofSeconds(10)).isEmpty();
+                }));
     }
 
     static RecordHeaders headers(String... namesAndValues) {

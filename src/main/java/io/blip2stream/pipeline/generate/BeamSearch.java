@@ -36,13 +36,14 @@ final class BeamSearch {
     private final int vocab;
     private final int beams;
     private final int keep;        // beams_to_keep
-    private final float lengthPenalty;
+    private final double lengthPenalty; // HF raises an int to this Python float
     private final LogitsPipeline pipeline;
     private final TopK topK;
     private final float[] acc;     // [beams * vocab] accumulated scores of one request
     private final float[] keys;    // [beams * vocab] sampling keys (beam sampling only)
     private final int[] candIdx;   // [keep]
     private final float[] candVal; // [keep]
+    private final boolean[] candHit; // [keep]
     private final int[] nextIdx;   // [beams]
     private final float[] nextVal; // [beams]
     private final float[] mergeVal; // [beams + keep]
@@ -56,13 +57,14 @@ final class BeamSearch {
         this.vocab = consts.vocabSize();
         this.beams = options.numBeams();
         this.keep = Math.max(2, 1 + consts.eosCount()) * beams;
-        this.lengthPenalty = (float) options.lengthPenalty();
+        this.lengthPenalty = options.lengthPenalty();
         this.pipeline = new LogitsPipeline(options, consts, true);
         this.topK = new TopK(beams + keep);
         this.acc = new float[beams * vocab];
         this.keys = options.doSample() ? new float[beams * vocab] : null;
         this.candIdx = new int[keep];
         this.candVal = new float[keep];
+        this.candHit = new boolean[keep];
         this.nextIdx = new int[beams];
         this.nextVal = new float[beams];
         this.mergeVal = new float[beams + keep];
@@ -118,18 +120,22 @@ final class BeamSearch {
             int[] source = new int[live * beams]; // [live * beams]: old LM row of each new row
             long[] tokens = new long[live * beams]; // [live * beams]
             int i = 0;
+            boolean identity = live * beams == lm.rows();
             for (Request r : requests) {
                 if (r.done) {
                     continue;
                 }
                 for (int j = 0; j < beams; j++) {
                     source[i] = r.lmRow[j];
+                    identity &= source[i] == i;
                     tokens[i] = r.running[j].last();
                     r.lmRow[j] = i;
                     i++;
                 }
             }
-            lm.reorder(source);
+            if (!identity) {
+                lm.reorder(source);
+            }
             logits = lm.step(tokens);
         }
         List<List<GeneratedSequence>> out = new ArrayList<>(requests.size());
@@ -141,7 +147,28 @@ final class BeamSearch {
 
     /** One decoding step of one request: steps b–g of HF's loop. */
     private void step(Request r, float[] logits, boolean first) {
-        // b. log-probs, processors, plus running scores: acc [beams, vocab]
+        accumulate(r, logits, first);
+        // c. top-K continuations over all beams (or K sampled without replacement)
+        int found = options.doSample() ? sampleCandidates(r.rng) : topK.select(acc, 0, beams * vocab, keep, candIdx, candVal);
+        if (found < keep) {
+            throw new Blip2Exception(ErrorCode.INFERENCE_FAILED,
+                    "beam search found " + found + " continuations, needs " + keep);
+        }
+        int generated = r.running[0].generated() + 1; // cur_len + 1 - decoder_prompt_len
+        boolean atLimit = generated >= options.maxNewTokens();
+        boolean allHit = true;
+        for (int c = 0; c < keep; c++) { // d. which candidates hit a stopping criterion
+            candHit[c] = atLimit || consts.isEos(candIdx[c] % vocab);
+            allHit &= candHit[c];
+        }
+        // f. (finished slots) reads the running beams before e. (next running beams) replaces them
+        mergeFinished(r, generated);
+        advanceRunning(r);
+        updateDone(r, generated, allHit);
+    }
+
+    /** b. log-probs, processors, plus running scores into {@code acc} [beams, vocab]. */
+    private void accumulate(Request r, float[] logits, boolean first) {
         for (int j = 0; j < beams; j++) {
             int off = j * vocab;
             if (first && j > 0) {
@@ -159,48 +186,42 @@ final class BeamSearch {
                 acc[v] = acc[v] + s;
             }
         }
+    }
 
-        // c. top-K continuations over all beams (or K sampled without replacement)
-        int found = options.doSample() ? sampleCandidates(r.rng) : topK.select(acc, 0, beams * vocab, keep, candIdx, candVal);
-        if (found < keep) {
-            throw new Blip2Exception(ErrorCode.INFERENCE_FAILED,
-                    "beam search found " + found + " continuations, needs " + keep);
-        }
-        int generated = r.running[0].generated() + 1; // cur_len + 1 - decoder_prompt_len
-        boolean atLimit = generated >= options.maxNewTokens();
+    /** The history candidate {@code c} extends: its beam's history plus its token. */
+    private TokenHistory candidateHistory(Request r, int c) {
+        return r.running[candIdx[c] / vocab].plus(candIdx[c] % vocab);
+    }
 
-        // d. which candidates hit a stopping criterion; e. the next running beams
-        boolean allHit = true;
-        float[] runVal = mergeVal; // reuse: [keep] running scores of the candidates
+    /** e. The best num_beams candidates that hit nothing run on ({@code _get_running_beams_for_next_iteration}). */
+    private void advanceRunning(Request r) {
         for (int c = 0; c < keep; c++) {
-            boolean hit = atLimit || consts.isEos(candIdx[c] % vocab);
-            allHit &= hit;
-            runVal[c] = candVal[c] + (hit ? SENTINEL : 0f);
+            mergeVal[c] = candVal[c] + (candHit[c] ? SENTINEL : 0f); // [keep] scratch
         }
-        topK.select(runVal, 0, keep, beams, nextIdx, nextVal);
+        topK.select(mergeVal, 0, keep, beams, nextIdx, nextVal);
         TokenHistory[] nextRunning = new TokenHistory[beams];
         int[] nextLmRow = new int[beams];
         for (int j = 0; j < beams; j++) {
             int c = nextIdx[j];
-            int beam = candIdx[c] / vocab;
-            nextRunning[j] = r.running[beam].plus(candIdx[c] % vocab);
-            nextLmRow[j] = r.lmRow[beam];
+            nextRunning[j] = candidateHistory(r, c);
+            nextLmRow[j] = r.lmRow[candIdx[c] / vocab];
         }
+        r.running = nextRunning;
+        r.lmRow = nextLmRow;
+        System.arraycopy(nextVal, 0, r.runningScore, 0, beams);
+    }
 
-        // f. merge finished hypotheses into the finished slots
+    /** f. Hits among the first num_beams candidates compete for the finished slots ({@code _update_finished_beams}). */
+    private void mergeFinished(Request r, int generated) {
         float lengthDivisor = (float) Math.pow(generated, lengthPenalty);
         boolean full = earlyStopping == EarlyStopping.TRUE && allTrue(r.finishedDone);
-        for (int j = 0; j < beams; j++) {
-            mergeVal[j] = r.finishedScore[j];
-        }
+        System.arraycopy(r.finishedScore, 0, mergeVal, 0, beams);
         for (int c = 0; c < keep; c++) {
-            boolean hit = atLimit || consts.isEos(candIdx[c] % vocab);
-            boolean justFinished = hit && c < beams;
             float s = candVal[c] / lengthDivisor;
             s += full ? SENTINEL : 0f;
             s += r.improvable ? 0f : SENTINEL;
-            s += justFinished ? 0f : SENTINEL;
-            mergeVal[beams + c] = s;
+            s += candHit[c] && c < beams ? 0f : SENTINEL;
+            mergeVal[beams + c] = s; // [beams + keep]: old slots, then candidates
         }
         topK.select(mergeVal, 0, beams + keep, beams, mergeIdx, mergeTop);
         TokenHistory[] fin = new TokenHistory[beams];
@@ -212,19 +233,18 @@ final class BeamSearch {
                 finDone[j] = r.finishedDone[m];
             } else {
                 int c = m - beams;
-                fin[j] = r.running[candIdx[c] / vocab].plus(candIdx[c] % vocab);
-                finDone[j] = c < beams && (atLimit || consts.isEos(candIdx[c] % vocab));
+                fin[j] = candidateHistory(r, c);
+                finDone[j] = candHit[c] && c < beams;
             }
-            r.finishedScore[j] = mergeTop[j];
         }
         r.finished = fin;
         r.finishedDone = finDone;
-        r.running = nextRunning;
-        r.lmRow = nextLmRow;
-        System.arraycopy(nextVal, 0, r.runningScore, 0, beams);
+        System.arraycopy(mergeTop, 0, r.finishedScore, 0, beams);
+    }
 
-        // g. early-stopping heuristic and the request's own stopping condition
-        int hypothetical = earlyStopping == EarlyStopping.NEVER && lengthPenalty > 0f
+    /** g. The early-stopping heuristic and the request's own stopping condition. */
+    private void updateDone(Request r, int generated, boolean allHit) {
+        int hypothetical = earlyStopping == EarlyStopping.NEVER && lengthPenalty > 0
                 ? options.maxNewTokens() : generated;
         float bestPossible = r.runningScore[0] / (float) Math.pow(hypothetical, lengthPenalty);
         float worstFinished = Float.POSITIVE_INFINITY;

@@ -1,5 +1,8 @@
 package io.blip2stream.pipeline.generate;
 
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+
 import java.util.List;
 
 /**
@@ -59,6 +62,10 @@ public final class Generator {
             }
         }
         if (options.numBeams() > 1) {
+            if (options.numReturnSequences() > options.numBeams()) { // beam sampling: GenerationOptions allows more
+                throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "num_return_sequences with beam search",
+                        options.numReturnSequences(), options.numBeams());
+            }
             return new BeamSearch(options, earlyStopping, consts).run(lm, rows);
         }
         return new SingleBeamSearch(options, consts).run(lm, rows);

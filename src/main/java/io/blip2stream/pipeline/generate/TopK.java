@@ -27,21 +27,7 @@ final class TopK {
      * @return how many were selected: min(k, len)
      */
     int select(float[] values, int off, int len, int k, int[] outIdx, float[] outVal) {
-        int cap = Math.min(k, len);
-        if (cap > heapIdx.length) {
-            throw new IllegalArgumentException("k " + k + " exceeds the capacity " + heapIdx.length);
-        }
-        size = 0;
-        for (int i = 0; i < len; i++) {
-            float v = values[off + i];
-            if (size < cap) {
-                push(i, v);
-            } else if (v > heapVal[0]) { // equal values never displace an earlier index
-                heapIdx[0] = i;
-                heapVal[0] = v;
-                siftDown(0);
-            }
-        }
+        fill(values, off, len, k);
         int n = size;
         for (int pos = n - 1; pos >= 0; pos--) { // pop worst first, fill from the back
             outIdx[pos] = heapIdx[0];
@@ -58,6 +44,12 @@ final class TopK {
 
     /** The k-th largest value of {@code values[off, off+len)} (k clamped to len). */
     float kthLargest(float[] values, int off, int len, int k) {
+        fill(values, off, len, k);
+        return heapVal[0];
+    }
+
+    /** Leaves the min(k, len) best entries in the heap, the worst of them at the root. */
+    private void fill(float[] values, int off, int len, int k) {
         int cap = Math.min(k, len);
         if (cap > heapIdx.length) {
             throw new IllegalArgumentException("k " + k + " exceeds the capacity " + heapIdx.length);
@@ -67,13 +59,12 @@ final class TopK {
             float v = values[off + i];
             if (size < cap) {
                 push(i, v);
-            } else if (v > heapVal[0]) {
+            } else if (v > heapVal[0]) { // equal values never displace an earlier index
                 heapIdx[0] = i;
                 heapVal[0] = v;
                 siftDown(0);
             }
         }
-        return heapVal[0];
     }
 
     /** a ranks below b: a smaller value, or an equal value at a higher index. */

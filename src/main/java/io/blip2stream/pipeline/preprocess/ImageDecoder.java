@@ -4,6 +4,7 @@ import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
@@ -70,6 +72,10 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             reader.addIIOReadWarningListener(collect(warnings));
             checkDimensions(reader.getWidth(0), reader.getHeight(0));
+            Optional<GifCanvas> canvas = format == ImageFormat.GIF ? GifCanvas.read(encoded) : Optional.empty();
+            if (canvas.isPresent()) {
+                checkDimensions(canvas.get().screenWidth(), canvas.get().screenHeight());
+            }
             RgbImage rgb;
             if (format == ImageFormat.JPEG) {
                 Raster raster = reader.readRaster(0, null);
@@ -79,6 +85,9 @@ public final class ImageDecoder {
                 BufferedImage image = reader.read(0);
                 checkWarnings(warnings);
                 rgb = PilRgb.fromImage(image, format == ImageFormat.PNG);
+                if (canvas.isPresent()) {
+                    rgb = canvas.get().place(rgb, paletteRgb(image, canvas.get().fillIndex()));
+                }
             }
             return rgb;
         } catch (Blip2Exception e) {
@@ -89,6 +98,13 @@ public final class ImageDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    private static int paletteRgb(BufferedImage image, int index) {
+        if (image.getColorModel() instanceof IndexColorModel icm && index < icm.getMapSize()) {
+            return icm.getRGB(index) & 0xFFFFFF;
+        }
+        return 0;
     }
 
     private void checkDimensions(int width, int height) {

@@ -1,5 +1,7 @@
 package io.blip2stream.pipeline.preprocess;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
@@ -69,6 +71,34 @@ public record ImageSpec(
                 CLIP_MEAN, CLIP_STD);
     }
 
+    /**
+     * Reads a manifest's {@code "image"} section (names as in {@code src/docs/bundle-format.md});
+     * {@code height} and {@code width} are required, anything else absent takes
+     * {@code BlipImageProcessor}'s default.
+     */
+    public static ImageSpec fromManifest(JsonNode image) {
+        if (image == null || !image.isObject()) {
+            throw new IllegalArgumentException("the manifest has no \"image\" object");
+        }
+        for (String required : new String[] {"height", "width"}) {
+            if (!image.path(required).canConvertToInt()) {
+                throw new IllegalArgumentException("manifest image." + required + " must be an integer");
+            }
+        }
+        return new ImageSpec(
+                image.get("height").asInt(),
+                image.get("width").asInt(),
+                image.path("do_convert_rgb").asBoolean(true),
+                image.path("do_resize").asBoolean(true),
+                image.path("resample").asText("bicubic"),
+                image.path("antialias").asBoolean(true),
+                image.path("do_rescale").asBoolean(true),
+                image.path("rescale_factor").asDouble(1.0 / 255.0),
+                image.path("do_normalize").asBoolean(true),
+                floats(image.get("image_mean"), CLIP_MEAN, "image_mean"),
+                floats(image.get("image_std"), CLIP_STD, "image_std"));
+    }
+
     /** The resampling filter named by {@link #resample()}. */
     public ResampleFilter filter() {
         return ResampleFilter.byName(resample);
@@ -105,6 +135,27 @@ public record ImageSpec(
                 + ", rescale=" + (doRescale ? rescaleFactor : "off")
                 + ", mean=" + (doNormalize ? Arrays.toString(mean) : "off")
                 + ", std=" + (doNormalize ? Arrays.toString(std) : "off") + "]";
+    }
+
+    private static float[] floats(JsonNode node, float[] fallback, String what) {
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (node.isNumber()) {
+            return new float[] {node.floatValue(), node.floatValue(), node.floatValue()};
+        }
+        if (!node.isArray()) {
+            throw new IllegalArgumentException("manifest image." + what + " must be a number or a list");
+        }
+        float[] out = new float[node.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!node.get(i).isNumber()) {
+                throw new IllegalArgumentException("manifest image." + what + " must hold numbers");
+            }
+            // the same rounding as torch.tensor(list): double -> float32
+            out[i] = (float) node.get(i).doubleValue();
+        }
+        return out;
     }
 
     private static float[] checkChannels(String what, float[] values) {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Regenerates every committed test fixture from scratch, inside the reference environment
+# (../shared/refenv: transformers, torch, onnx, onnxruntime, Pillow). Run from the repository root:
+#
+#   bash src/test/python/regenerate-fixtures.sh
+#
+# 1. src/test/resources/images/*            deterministic test images (Pillow, fixed seeds)
+#    src/test/resources/golden/pixels/*     HF pixel_values per image, golden/images.json
+# 2. build/tiny-checkpoints/<name>          tiny random-weight HF checkpoints + trained tokenizers
+#    src/test/resources/bundles/<name>      exported and self-verified by src/main/python/export_blip2.py
+# 3. src/test/resources/golden/<name>.json  HF Blip2Processor + generate outputs per bundle
+# 4. the Python unit tests (tool's pure parts; bundles against the goldens on ONNX Runtime)
+# Seeds are fixed: a re-run reproduces the same files.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
+RES=src/test/resources
+BUNDLES="tiny-opt tiny-opt-tied tiny-t5"
+
+refenv() {
+  # ONNX Runtime prints a harmless "Schema error: ... already registered" line per contrib op
+  # once torch has been imported in the same process; keep the log readable.
+  bash ../shared/refenv/run.sh "$@" 2>&1 | { grep -v -e 'Schema error' -e '^$' || true; }
+}
+
+echo "== 1/4 images and pixel goldens"
+refenv python3 src/test/python/make_test_images.py --resources "$RES"
+
+echo "== 2/4 tiny checkpoints and bundles"
+rm -rf build/tiny-checkpoints
+refenv python3 src/test/python/make_tiny_checkpoints.py --output build/tiny-checkpoints
+for b in $BUNDLES; do
+  refenv python3 src/main/python/export_blip2.py --model "build/tiny-checkpoints/$b" \
+    --output "$RES/bundles/$b" --name "$b" --overwrite
+done
+
+echo "== 3/4 generation goldens"
+refenv python3 src/test/python/record_generation_goldens.py --checkpoints build/tiny-checkpoints --resources "$RES"
+
+echo "== 4/4 Python tests"
+refenv python3 -m unittest discover -s src/test/python -p 'test_export_*.py' -v
+du -sh "$RES/bundles" "$RES/golden" "$RES/images"
