@@ -168,7 +168,8 @@ public final class EndToEndBenchmark {
                     "BLIP2_TOPIC_ANSWERS", topics.answers(),
                     "BLIP2_TOPIC_DLQ", "bench.dlq",
                     "BLIP2_CONSUMER_GROUP", "bench",
-                    "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()));
+                    "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()),
+                    "BLIP2_VISION_CACHE_SIZE", "0");
             try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()));
                  ServiceProcess service = ServiceProcess.start("e2e-bench", env, List.of()).awaitReady(READY);
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
