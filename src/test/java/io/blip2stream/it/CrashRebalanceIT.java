@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import static org.awaitility.Awaitility.await;
  * The packaged service against a real broker, as it runs in production: killed abruptly
  * mid-stream and restarted, and two instances in one consumer group losing one of them to a
  * graceful stop mid-stream. Delivery is at-least-once: every request must get at least one
- * result, none may be lost.
+ * result, none may be lost. A graceful stop (SIGTERM) mid-stream must also drain its batches and
+ * end the process cleanly.
  */
 class CrashRebalanceIT {
 
@@ -109,6 +111,27 @@ class CrashRebalanceIT {
                 assertEverySuccessful(results, stream.ids());
             }
             assertSubmitPrintsTheResult(deployment);
+        }
+    }
+
+    @Test
+    void aGracefulStopMidStreamDrainsAndExitsCleanly() throws Exception {
+        Deployment deployment = deploy("graceful");
+        try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), deployment.resultTopics());
+             ServiceProcess service = deployment.start("graceful").awaitReady(READY);
+             RequestStream stream = RequestStream.start(broker.bootstrapServers(), deployment.topics, "graceful",
+                     REQUESTS, INTERVAL)) {
+            await("first results").atMost(ALL_RESULTS).until(() -> results.distinctIds() >= 10);
+
+            service.terminate();
+            assertThat(stream.isDone()).as("the stop happens mid-stream").isFalse();
+            int status = service.awaitExit(Duration.ofSeconds(60));
+
+            assertThat(status).as("exit status after SIGTERM (a JVM crash exits 134), see %s", service.log())
+                    .isIn(0, 130, 143);
+            assertThat(Files.readString(service.log()))
+                    .doesNotContain("A fatal error has been detected")
+                    .contains("batches drained true");
         }
     }
 

@@ -62,7 +62,8 @@ public final class ServiceProcess implements AutoCloseable {
         Path logDir = Path.of("target", "it-logs");
         Path log = logDir.resolve(name + ".log");
         List<String> command = new ArrayList<>(List.of(JAVA.toString(), "-Xmx768m",
-                "--enable-native-access=ALL-UNNAMED"));
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:ErrorFile=" + logDir.toAbsolutePath().resolve(name + "-hs_err_%p.log")));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR.toString()));
         try {
