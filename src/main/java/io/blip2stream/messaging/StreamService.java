@@ -85,6 +85,10 @@ public class StreamService {
     private final List<Flow.Subscription> subscriptions = new ArrayList<>();
 
     void onStart(@Observes StartupEvent event) {
+        if (config.maxInFlight() > ResultPublisher.EMITTER_BUFFER / 2) {
+            throw new IllegalArgumentException("blip2.max-in-flight must be <= " + ResultPublisher.EMITTER_BUFFER / 2
+                    + " (two writes per record must fit the result emitters' buffers), got " + config.maxInFlight());
+        }
         limiter = new InFlightLimiter(config.maxInFlight(), Math.max(1, config.maxInFlight() / 4));
         workers = new BatchWorkers<>(config.batchPolicy(), new Handler());
         metrics.bindGauges(limiter::inFlight, limiter::maxInFlight, workers::queued);
@@ -99,7 +103,8 @@ public class StreamService {
             fetcher = new ImageFetcher(config.fetchPolicy());
             fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
                     Thread.ofPlatform().name("blip2-fetch-", 0).daemon(true).factory());
-            workers.start(config.workers(), "blip2-inference");
+            // one worker per device: the engine drives one device and takes one batch at a time
+            workers.start(1, "blip2-inference");
             subscribe(images, mapper::fromImage);
             subscribe(questions, mapper::fromQuestion);
             state = State.READY;
@@ -270,7 +275,8 @@ public class StreamService {
                 case InferenceOutcome.Failure f -> ResultFactory.failure(r, f.error());
                 case InferenceOutcome.Success s -> {
                     ResultRecord result = ResultFactory.success(r, s, engine.modelName(), start, done);
-                    metrics.success(result, s.sequences().getFirst().tokenIds().length, s.visionCacheHit());
+                    metrics.success(result, s.sequences().stream().mapToInt(q -> q.tokenIds().length).sum(),
+                            s.visionCacheHit());
                     yield result;
                 }
             };

@@ -18,10 +18,12 @@ public class ModelReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         StreamService.State state = service.state();
-        return HealthCheckResponse.named("blip2-model")
+        var response = HealthCheckResponse.named("blip2-model")
                 .status(state == StreamService.State.READY)
-                .withData("state", state.name())
-                .withData("failure", service.failure())
-                .build();
+                .withData("state", state.name());
+        if (state == StreamService.State.FAILED) {
+            response.withData("failure", service.failure());
+        }
+        return response.build();
     }
 }

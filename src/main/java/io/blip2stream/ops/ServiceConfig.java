@@ -31,9 +31,6 @@ public class ServiceConfig {
     @ConfigProperty(name = "blip2.batching.max-wait-ms")
     long maxWaitMs;
 
-    @ConfigProperty(name = "blip2.workers")
-    int workers;
-
     @ConfigProperty(name = "blip2.deadline-ms")
     long deadlineMs;
 
@@ -76,11 +73,6 @@ public class ServiceConfig {
 
     public BatchPolicy batchPolicy() {
         return new BatchPolicy(maxBatchSize, Duration.ofMillis(maxWaitMs).toNanos());
-    }
-
-    /** Inference worker threads: one per device. */
-    public int workers() {
-        return workers;
     }
 
     public RequestLimits requestLimits() {

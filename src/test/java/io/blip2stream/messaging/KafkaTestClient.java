@@ -110,6 +110,12 @@ final class KafkaTestClient implements AutoCloseable {
         return out;
     }
 
+    /** Asserts that nothing more is written to the output topics for {@code quiet}. */
+    void assertNothingMore(Duration quiet) {
+        await().during(quiet).atMost(quiet.plusSeconds(5)).pollInSameThread().pollInterval(Duration.ofMillis(50))
+                .until(() -> consumer.poll(Duration.ofMillis(100)).isEmpty());
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));

@@ -1,0 +1,31 @@
+package io.blip2stream.ops;
+
+import io.blip2stream.pipeline.Blip2Engine;
+import io.blip2stream.pipeline.EngineConfig;
+import io.blip2stream.pipeline.InferenceEngine;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Opens the engine once, from {@code blip2.bundle} with the engine's configuration keys
+ * ({@link EngineConfig#from}), and closes it at shutdown.
+ */
+public class EngineProducer {
+
+    @Produces
+    @Singleton
+    InferenceEngine engine(ServiceConfig config) {
+        return open(config);
+    }
+
+    void close(@Disposes InferenceEngine engine) {
+        engine.close();
+    }
+
+    /** The engine as the service runs it. */
+    public static InferenceEngine open(ServiceConfig config) {
+        return Blip2Engine.open(config.bundle(), EngineConfig.from(ConfigProvider.getConfig()));
+    }
+}

@@ -1,0 +1,63 @@
+package io.blip2stream.messaging;
+
+import io.blip2stream.pipeline.InferenceEngine;
+import io.blip2stream.pipeline.InferenceOutcome;
+import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.generate.GenerationOptions;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A decorator over the real engine for tests: adds latency to every batch (to build up back
+ * pressure) and throws for any batch holding a request whose id starts with {@link #FAIL_PREFIX}
+ * (an engine fault). Everything else goes to the real engine unchanged.
+ */
+public final class DelayingEngine implements InferenceEngine {
+
+    /** Requests with ids starting with this make the engine throw for their whole batch. */
+    public static final String FAIL_PREFIX = "engine-fault-";
+
+    private final InferenceEngine engine;
+    private volatile long delayMillis;
+
+    public DelayingEngine(InferenceEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Latency added to every batch from now on. */
+    public void delayMillis(long millis) {
+        this.delayMillis = millis;
+    }
+
+    @Override
+    public List<InferenceOutcome> infer(List<InferenceRequest> batch) {
+        if (batch.stream().anyMatch(r -> r.id().startsWith(FAIL_PREFIX))) {
+            throw new IllegalStateException("engine fault injected for a batch of " + batch.size());
+        }
+        long delay = delayMillis;
+        if (delay > 0) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return engine.infer(batch);
+    }
+
+    @Override
+    public String modelName() {
+        return engine.modelName();
+    }
+
+    @Override
+    public GenerationOptions defaultOptions() {
+        return engine.defaultOptions();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}
