@@ -25,7 +25,7 @@ import java.util.Set;
 
 /**
  * {@code bench --bundle DIR [--batch-sizes 1,8,16] [--max-new-tokens 20] [--prompt TEXT] [--image FILE]…
- * [--repeat N] [--json FILE] [--threads N]}: greedy generation of exactly max-new-tokens tokens
+ * [--repeat N] [--json FILE] [--threads N] [--device D] [--allow-spinning]}: greedy generation of exactly max-new-tokens tokens
  * (eos suppressed), one warm-up and N timed batches per batch size, the vision cache off.
  * Prints a table; {@code --json} also writes images_per_s, tokens_per_s, latency p50/p95,
  * mean stage times per batch size, and the process's peak RSS.
@@ -52,7 +52,7 @@ public final class BenchCommand implements Command {
         int maxNew;
         int repeat;
         try {
-            a = CliArgs.parse(args, Set.of(), VALUED);
+            a = CliArgs.parse(args, EngineOptions.FLAGS, VALUED);
             a.require("--bundle");
             sizes = Arrays.stream(a.get("--batch-sizes", "1,8,16").split(","))
                     .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
