@@ -173,7 +173,9 @@ appender.file.layout.pattern=[%d] %p %m (%c)%n
 EOF
 KAFKA_JAVA=("$JAVA_HOME/bin/java" -Xms128m -Xmx512m -cp "$LIB/*"
             "-Dlog4j2.configurationFile=$RUN/log4j2.properties")
+# 16 random bytes, base64url (Kafka's Uuid text form); a leading '-' would read as an option
 CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+CLUSTER_ID=A${CLUSTER_ID:1}
 "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$RUN/server.properties" \
   >"$RUN/format.log" 2>&1 || { cat "$RUN/format.log" >&2; fail "formatting the KRaft storage failed"; }
 "${KAFKA_JAVA[@]}" kafka.Kafka "$RUN/server.properties" >"$RUN/broker.out" 2>&1 &
