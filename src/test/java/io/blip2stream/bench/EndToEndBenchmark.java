@@ -35,10 +35,11 @@ import static org.awaitility.Awaitility.await;
  * off; the service's cache never hits), so both do the full preprocess + vision work per image.
  * Prints a table and writes JSON.
  *
- * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 256"]</pre>
+ * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 512"]</pre>
  *
- * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (256, timed
- * through Kafka), {@code --warmup N} (4 batches), {@code --max-new-tokens N} (20),
+ * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (512, timed
+ * through Kafka), {@code --warmup N} (20 batches: the service's Java preprocessing needs the JIT
+ * warm, as the engine bench's timed runs have it), {@code --max-new-tokens N} (20),
  * {@code --partitions N} (2), {@code --out FILE} (target/benchmarks/e2e.json).
  */
 public final class EndToEndBenchmark {
@@ -65,8 +66,8 @@ public final class EndToEndBenchmark {
             return new Settings(
                     Path.of(given.getOrDefault("--bundle", "src/test/resources/bundles/tiny-opt")).toAbsolutePath(),
                     batch,
-                    Integer.parseInt(given.getOrDefault("--requests", "256")),
-                    Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(4 * batch))),
+                    Integer.parseInt(given.getOrDefault("--requests", "512")),
+                    Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(20 * batch))),
                     Integer.parseInt(given.getOrDefault("--max-new-tokens", "20")),
                     Integer.parseInt(given.getOrDefault("--partitions", "2")),
                     Path.of(given.getOrDefault("--out", "target/benchmarks/e2e.json")));
@@ -187,9 +188,30 @@ public final class EndToEndBenchmark {
                 long last = timed.stream()
                         .mapToLong(r -> results.firstArrivalNanos(new String(r.key())).orElseThrow())
                         .max().orElseThrow();
+                printServiceSide(results, timed);
                 return new Figure("kafka end to end (service process)", timed.size(), (last - start) / 1e9);
             }
         }
+    }
+
+    /** Means over the timed results, as the service reports them: where a request's time went. */
+    private static void printServiceSide(ResultCollector results, List<ProducerRecord<byte[], byte[]>> timed) {
+        String[] fields = {"queue", "preprocess", "vision", "generate", "total"};
+        double[] sums = new double[fields.length];
+        double batch = 0;
+        for (ProducerRecord<byte[], byte[]> r : timed) {
+            JsonNode result = results.results(new String(r.key())).getFirst();
+            batch += result.path("batch_size").asDouble();
+            for (int f = 0; f < fields.length; f++) {
+                sums[f] += result.path("timing_ms").path(fields[f]).asDouble();
+            }
+        }
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "service side: mean batch size %.2f",
+                batch / timed.size()));
+        for (int f = 0; f < fields.length; f++) {
+            line.append(String.format(Locale.ROOT, ", %s %.1f ms", fields[f], sums[f] / timed.size()));
+        }
+        System.out.println(line);
     }
 
     private static void sendAndAwait(KafkaProducer<byte[], byte[]> producer, ResultCollector results,
