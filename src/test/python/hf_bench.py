@@ -63,6 +63,7 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", type=Path)
+    p.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True)")
     p.add_argument("--export-tool", type=Path, default=EXPORT_TOOL, help="directory holding blip2_export")
     args = p.parse_args()
     sys.path.insert(0, str(args.export_tool.resolve()))
@@ -70,6 +71,8 @@ def main() -> int:
     manifest = json.loads((args.bundle / "manifest.json").read_text())
     model, torch = build_model(manifest)
     torch.set_num_threads(args.threads)
+    if args.flush_denormal:
+        torch.set_flush_denormal(True)
     n = args.max_new_tokens
     print(f"HF generate, {manifest['name']}, torch {torch.__version__}, {args.threads} threads, {n} new tokens")
     print(f"{'batch':>6} {'images/s':>10} {'tokens/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'images/cpu-s':>12}")
