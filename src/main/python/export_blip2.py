@@ -50,9 +50,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--verify-tokens", type=int, default=12, help="new tokens in the greedy check (default 12)")
     p.add_argument("--atol", type=float, default=None,
                    help="allowed max abs difference of graph outputs, relative to the output's scale "
-                        "(default 1e-4 fp32, 5e-2 fp16, not checked for int8)")
-    p.add_argument("--min-token-agreement", type=float, default=0.5,
-                   help="fp16/int8: least fraction of greedy tokens equal to the reference (default 0.5); "
+                        "(default 1e-3 fp32, 5e-2 fp16; int8 checks its fp32 graphs before quantizing)")
+    p.add_argument("--min-token-agreement", type=float, default=None,
+                   help="least fraction of greedy tokens equal to the reference: fp16 vs torch fp16 "
+                        "(default 0.5), int8 vs fp32 (default 0: reported, not demanded); "
                         "fp32 always demands equality")
     p.add_argument("--trust-remote-code", action="store_true", help="passed to from_pretrained")
     p.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty output directory")
@@ -98,19 +99,19 @@ def load_model(args, cfg: dict):
 
 
 def load_processor(args, cfg: dict, family: str):
-    """(tokenizer, image processor dict); synthesizes a tokenizer for random weights without one."""
+    """(tokenizer, image processor); synthesizes a tokenizer for random weights without one."""
     from transformers import AutoProcessor, AutoTokenizer, BlipImageProcessor
 
     image_size = cfg["vision_config"].get("image_size", 224)
     if args.model:
         try:
             processor = AutoProcessor.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
-            return processor.tokenizer, processor.image_processor.to_dict()
+            return processor.tokenizer, processor.image_processor
         except (OSError, ValueError, TypeError, AttributeError) as e:
             log(f"no processor in {args.model} ({type(e).__name__}); trying a tokenizer alone")
             try:
                 tokenizer = AutoTokenizer.from_pretrained(args.model, trust_remote_code=args.trust_remote_code)
-                return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size}).to_dict()
+                return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size})
             except (OSError, ValueError) as e2:
                 if not args.random_weights:
                     raise ExportError(f"{args.model} has no usable tokenizer: {e2}") from e2
@@ -125,7 +126,7 @@ def load_processor(args, cfg: dict, family: str):
     if family == "opt":
         specials["bos_token"] = "</s>"
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=512, **specials)
-    return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size}).to_dict()
+    return tokenizer, BlipImageProcessor(size={"height": image_size, "width": image_size})
 
 
 def to_fp16(model):
@@ -199,11 +200,11 @@ def compare_graphs(specs: dict, family: str, out: Path, atol: float) -> dict:
     return diffs
 
 
-def sample_batch(processor_tokenizer, image_processor: dict, family: str, num_query_tokens: int, seed: int):
+def sample_batch(tokenizer, image_processor, family: str, num_query_tokens: int, seed: int):
     """Two deterministic images with a caption and a VQA prompt, through HF's Blip2Processor."""
     import numpy as np
     from PIL import Image
-    from transformers import Blip2Processor, BlipImageProcessor
+    from transformers import Blip2Processor
 
     rng = np.random.RandomState(seed)
     images = []
@@ -212,11 +213,8 @@ def sample_batch(processor_tokenizer, image_processor: dict, family: str, num_qu
         base = np.stack([(x * (2 + k)) % 256, (y * 3 + 40 * k) % 256, ((x + y) * (1 + k)) % 256], -1)  # [96, 128, 3]
         noise = rng.randint(-20, 21, size=base.shape)
         images.append(Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8), "RGB"))
-    tokenizer = processor_tokenizer
     tokenizer.padding_side = "left" if family == "opt" else "right"
-    processor = Blip2Processor(BlipImageProcessor(**{k: v for k, v in image_processor.items()
-                                                     if k not in ("image_processor_type", "processor_class")}),
-                               tokenizer, num_query_tokens=num_query_tokens)
+    processor = Blip2Processor(image_processor, tokenizer, num_query_tokens=num_query_tokens)
     batch = processor(images=images, text=["", "Question: what is in the picture? Answer:"], padding=True,
                       return_tensors="pt")
     return batch
@@ -239,8 +237,40 @@ def verify_tokens(model, family: str, out: Path, tokens: dict, dims: dict, batch
     return hf, onnx_tokens
 
 
+_QUANTIZE = """
+import subprocess, sys, tempfile
+import onnx, onnx.shape_inference
+
+# ONNX's C++ shape inference crashes in a process that has loaded onnxruntime (both register
+# the same operator schemas): run it in a process of its own.
+_INFER = "import sys, onnx.shape_inference as s; s.infer_shapes_path(sys.argv[1], sys.argv[2])"
+
+
+def infer_shapes_path(model_path, output_path="", *args, **kwargs):
+    subprocess.run([sys.executable, "-c", _INFER, str(model_path), str(output_path or model_path)], check=True)
+
+
+def infer_shapes(model, *args, **kwargs):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = tmp + "/model.onnx"
+        onnx.save_model(model, path, save_as_external_data=model.ByteSize() > 1_900_000_000)
+        infer_shapes_path(path, path)
+        return onnx.load(path)
+
+
+onnx.shape_inference.infer_shapes_path = infer_shapes_path
+onnx.shape_inference.infer_shapes = infer_shapes
+from onnxruntime.quantization import QuantType, quantize_dynamic
+src, dst, external = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+quantize_dynamic(src, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False,
+                 use_external_data_format=external)
+"""
+
+
 def quantize_int8(fp32_dir: Path, out: Path, family: str) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    """Dynamic int8 quantization of the MatMuls, one fresh process per graph (ONNX shape inference
+    crashes in a process that has loaded torch or onnxruntime; see _QUANTIZE)."""
+    import subprocess
 
     for name, file in mf.GRAPH_FILES[family].items():
         src = fp32_dir / file
@@ -248,8 +278,12 @@ def quantize_int8(fp32_dir: Path, out: Path, family: str) -> None:
             shutil.copy2(src, out / file)
             continue
         log(f"quantizing {name} (dynamic int8 MatMul)")
-        quantize_dynamic(str(src), str(out / file), op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
-                         per_channel=False, use_external_data_format=(src.with_name(file + ".data")).exists())
+        external = "1" if src.with_name(file + ".data").exists() else "0"
+        result = subprocess.run([sys.executable, "-c", _QUANTIZE, str(src), str(out / file), external],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ExportError(f"int8 quantization of {name} failed (exit {result.returncode}): "
+                              f"{result.stderr.strip()[-2000:]}")
 
 
 def main(argv=None) -> int:
@@ -285,7 +319,9 @@ def run(args) -> int:
 
     verification: dict = {"max_abs_diff": {}, "greedy_tokens_equal": None, "token_agreement": None,
                            "int8_token_agreement": None}
-    atol = args.atol if args.atol is not None else {"fp32": 1e-4, "fp16": 5e-2, "int8": 1e-4}[args.dtype]
+    atol = args.atol if args.atol is not None else {"fp32": 1e-3, "fp16": 5e-2, "int8": 1e-3}[args.dtype]
+    if args.min_token_agreement is None:
+        args.min_token_agreement = 0.0 if args.dtype == "int8" else 0.5
     batch = None if args.no_verify else sample_batch(tokenizer, image_processor, family, dims["num_query_tokens"],
                                                      args.seed)
     if args.dtype == "int8":
@@ -341,7 +377,7 @@ def run(args) -> int:
               "transformers_version": transformers.__version__, "torch_version": torch.__version__}
     max_len = getattr(tokenizer, "model_max_length", None)
     manifest = mf.build_manifest(name=args.name or out.name, cfg=cfg, generation=generation,
-                                 image_processor=image_processor, dtype=args.dtype, opset=args.opset,
+                                 image_processor=image_processor.to_dict(), dtype=args.dtype, opset=args.opset,
                                  source=source, graphs=graphs, kv_dtype=kv_dtype,
                                  model_max_length=int(max_len) if max_len and max_len < 1e9 else None,
                                  verification=verification)

@@ -110,15 +110,16 @@ def tokens_from_config(cfg: dict, generation: dict | None = None) -> dict:
 
 
 def generation_defaults(generation: dict | None) -> dict:
-    """The manifest's ``generation`` section from a language-model generation config dict."""
+    """The manifest's ``generation`` section from a language-model generation config dict.
+
+    HF's ``max_length`` counts the prompt, so it has no new-token equivalent: only
+    ``max_new_tokens`` is taken, else 20 (HF's default of 20 + prompt length).
+    """
     generation = generation or {}
     out = dict(GENERATION_DEFAULTS)
     for key in out:
         if generation.get(key) is not None:
             out[key] = type(out[key])(generation[key])
-    if generation.get("max_new_tokens") is None and generation.get("max_length") not in (None, 20):
-        # max_length counts the prompt in HF; it has no fixed new-token equivalent, keep the default.
-        pass
     if generation.get("min_new_tokens") is None and generation.get("min_length"):
         out["min_new_tokens"] = int(generation["min_length"])
     return out
