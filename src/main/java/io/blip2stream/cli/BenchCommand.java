@@ -25,7 +25,7 @@ import java.util.Set;
 
 /**
  * {@code bench --bundle DIR [--batch-sizes 1,8,16] [--max-new-tokens 20] [--prompt TEXT] [--image FILE]…
- * [--repeat N] [--json FILE] [--threads N]}: greedy generation of exactly max-new-tokens tokens
+ * [--repeat N] [--json FILE] [--threads N] [--device D] [--allow-spinning]}: greedy generation of exactly max-new-tokens tokens
  * (eos suppressed), one warm-up and N timed batches per batch size, the vision cache off.
  * Prints a table; {@code --json} also writes images_per_s, tokens_per_s, latency p50/p95,
  * mean stage times per batch size, and the process's peak RSS.
@@ -42,7 +42,12 @@ public final class BenchCommand implements Command {
 
     /** Figures of one batch size. */
     record Row(int batchSize, double imagesPerS, double tokensPerS, double p50, double p95, double[] stagesMs,
-               double rssMb) {
+               double rssMb, double cpuMsPerBatch) {
+
+        /** Images per second of process CPU time: steadier than wall time on a shared machine. */
+        double imagesPerCpuS() {
+            return batchSize / (cpuMsPerBatch / 1000);
+        }
     }
 
     @Override
@@ -52,7 +57,7 @@ public final class BenchCommand implements Command {
         int maxNew;
         int repeat;
         try {
-            a = CliArgs.parse(args, Set.of(), VALUED);
+            a = CliArgs.parse(args, EngineOptions.FLAGS, VALUED);
             a.require("--bundle");
             sizes = Arrays.stream(a.get("--batch-sizes", "1,8,16").split(","))
                     .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
@@ -82,15 +87,15 @@ public final class BenchCommand implements Command {
             }
             out.printf(Locale.ROOT, "model %s on %s, %d new tokens, %d timed runs per batch size%n",
                     engine.modelName(), engine.executionProvider(), maxNew, repeat);
-            out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %8s%n", "batch", "images/s", "tokens/s",
-                    "p50 ms", "p95 ms", "vision", "generate", "other", "rss MB");
+            out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %8s %12s%n", "batch", "images/s", "tokens/s",
+                    "p50 ms", "p95 ms", "vision", "generate", "other", "rss MB", "images/cpu-s");
             List<Row> rows = new ArrayList<>();
             for (int size : sizes) {
                 Row r = measure(engine, size, maxNew, repeat, prompt, options, given);
                 rows.add(r);
-                out.printf(Locale.ROOT, "%6d %10.2f %10.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8.0f%n", r.batchSize(),
+                out.printf(Locale.ROOT, "%6d %10.2f %10.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8.0f %12.2f%n", r.batchSize(),
                         r.imagesPerS(), r.tokensPerS(), r.p50(), r.p95(), r.stagesMs()[1], r.stagesMs()[2],
-                        r.stagesMs()[0] + r.stagesMs()[3], r.rssMb());
+                        r.stagesMs()[0] + r.stagesMs()[3], r.rssMb(), r.imagesPerCpuS());
             }
             double peak = ProcStatus.kilobytes("VmHWM") / 1024.0;
             out.printf(Locale.ROOT, "peak RSS %.0f MB%n", peak);
@@ -121,6 +126,7 @@ public final class BenchCommand implements Command {
         run(engine, batch, maxNew);   // warm-up
         double[] latency = new double[repeat];
         double[] stages = new double[4];
+        long cpu0 = ProcStatus.processCpuNanos();
         for (int k = 0; k < repeat; k++) {
             long t0 = System.nanoTime();
             StageTimings t = run(engine, batch, maxNew);
@@ -130,11 +136,12 @@ public final class BenchCommand implements Command {
             stages[2] += t.generateMs() / repeat;
             stages[3] += t.decodeMs() / repeat;
         }
+        double cpuMs = (ProcStatus.processCpuNanos() - cpu0) / 1e6 / repeat;
         double mean = Arrays.stream(latency).average().orElseThrow();
         double[] sorted = latency.clone();
         Arrays.sort(sorted);
         return new Row(size, size / (mean / 1000), (double) size * maxNew / (mean / 1000),
-                percentile(sorted, 50), percentile(sorted, 95), stages, ProcStatus.kilobytes("VmRSS") / 1024.0);
+                percentile(sorted, 50), percentile(sorted, 95), stages, ProcStatus.kilobytes("VmRSS") / 1024.0, cpuMs);
     }
 
     private static StageTimings run(Blip2Engine engine, List<InferenceRequest> batch, int maxNew) {
@@ -180,6 +187,8 @@ public final class BenchCommand implements Command {
             st.put("generate", r.stagesMs()[2]);
             st.put("decode", r.stagesMs()[3]);
             n.put("rss_mb", r.rssMb());
+            n.put("cpu_ms_per_batch", r.cpuMsPerBatch());
+            n.put("images_per_cpu_s", r.imagesPerCpuS());
         }
         root.put("peak_rss_mb", peakMb);
         return root;

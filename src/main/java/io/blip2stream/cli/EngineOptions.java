@@ -6,9 +6,13 @@ import io.blip2stream.pipeline.EngineConfig;
 
 import java.util.Set;
 
-/** Engine options shared by the commands: {@code --threads N}, {@code --device auto|cpu|cuda}. */
+/**
+ * Engine options shared by the commands: {@code --threads N}, {@code --device auto|cpu|cuda},
+ * {@code --allow-spinning}.
+ */
 final class EngineOptions {
     static final Set<String> VALUED = Set.of("--threads", "--device");
+    static final Set<String> FLAGS = Set.of("--allow-spinning");
 
     private EngineOptions() {
     }
@@ -16,7 +20,8 @@ final class EngineOptions {
     static EngineConfig config(CliArgs a, int visionCacheSize) {
         OrtConfig ort = OrtConfig.defaults()
                 .withIntraOpThreads(a.getInt("--threads", 0))
-                .withDevice(Device.parse(a.get("--device", "auto")));
+                .withDevice(Device.parse(a.get("--device", "auto")))
+                .withAllowSpinning(a.has("--allow-spinning"));
         return EngineConfig.defaults().withOrt(ort).withVisionCacheSize(visionCacheSize);
     }
 }

@@ -28,10 +28,13 @@ import java.util.Set;
  * {@code "error"} (the first failure) and exit status 1; bad arguments or a bad bundle: exit 2.
  */
 public final class InferCommand implements Command {
-    static final Set<String> FLAGS = Set.of("--do-sample", "--early-stopping");
+    static final Set<String> FLAGS;
     static final Set<String> VALUED;
 
     static {
+        Set<String> f = new HashSet<>(Set.of("--do-sample", "--early-stopping"));
+        f.addAll(EngineOptions.FLAGS);
+        FLAGS = Set.copyOf(f);
         Set<String> v = new HashSet<>(Set.of("--bundle", "--image", "--prompt", "--question", "--num-beams",
                 "--max-new-tokens", "--min-new-tokens", "--seed", "--temperature", "--top-k", "--top-p",
                 "--num-return-sequences", "--length-penalty", "--repetition-penalty", "--no-repeat-ngram-size"));
@@ -177,6 +180,6 @@ public final class InferCommand implements Command {
                 usage: infer --bundle DIR --image FILE [--prompt TEXT] [--image FILE [--prompt TEXT]]... [--question Q]
                              [--num-beams N] [--max-new-tokens N] [--min-new-tokens N] [--length-penalty X] [--early-stopping]
                              [--num-return-sequences N] [--repetition-penalty X] [--no-repeat-ngram-size N]
-                             [--do-sample --seed S --temperature T --top-k K --top-p P] [--threads N] [--device auto|cpu|cuda]""";
+                             [--do-sample --seed S --temperature T --top-k K --top-p P] [--threads N] [--device auto|cpu|cuda] [--allow-spinning]""";
     }
 }

@@ -20,7 +20,8 @@ public final class Main {
     static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
             "infer", InferCommand::new,
             "bench", BenchCommand::new,
-            TopicsCommand.NAME, TopicsCommand::new));
+            TopicsCommand.NAME, TopicsCommand::new,
+            SubmitCommand.NAME, SubmitCommand::new));
 
     private Main() {
     }

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads this process's memory figures from /proc/self/status (Linux); -1 elsewhere. */
+/** This process's memory figures from /proc/self/status (Linux; -1 elsewhere) and its CPU time. */
 final class ProcStatus {
     private ProcStatus() {
     }
@@ -19,6 +19,15 @@ final class ProcStatus {
             }
         } catch (IOException | RuntimeException e) {
             return -1;
+        }
+        return -1;
+    }
+
+    /** CPU time of the whole process (all threads), in nanoseconds; -1 where unknown. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
         }
         return -1;
     }

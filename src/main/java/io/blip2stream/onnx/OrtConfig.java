@@ -12,9 +12,12 @@ import java.util.Locale;
  * @param intraOpThreads   threads inside one operator; 0 = ONNX Runtime's default (all cores)
  * @param interOpThreads   threads across operators; 0 = ONNX Runtime's default
  * @param optimizationLevel graph optimisation level
+ * @param allowSpinning    whether idle intra-op threads spin-wait for work: lowest latency on a
+ *                         dedicated machine, but burns CPU (and CPU quota) that a shared or
+ *                         throttled one needs, where it can cost several times the run time
  */
 public record OrtConfig(Device device, int cudaDeviceId, int intraOpThreads, int interOpThreads,
-                        OptLevel optimizationLevel) {
+                        OptLevel optimizationLevel, boolean allowSpinning) {
 
     public OrtConfig {
         if (intraOpThreads < 0 || interOpThreads < 0) {
@@ -25,17 +28,21 @@ public record OrtConfig(Device device, int cudaDeviceId, int intraOpThreads, int
         }
     }
 
-    /** CPU or CUDA as available, all cores, all optimisations. */
+    /** CPU or CUDA as available, all cores, all optimisations, no spinning. */
     public static OrtConfig defaults() {
-        return new OrtConfig(Device.AUTO, 0, 0, 0, OptLevel.ALL_OPT);
+        return new OrtConfig(Device.AUTO, 0, 0, 0, OptLevel.ALL_OPT, false);
     }
 
     public OrtConfig withIntraOpThreads(int threads) {
-        return new OrtConfig(device, cudaDeviceId, threads, interOpThreads, optimizationLevel);
+        return new OrtConfig(device, cudaDeviceId, threads, interOpThreads, optimizationLevel, allowSpinning);
     }
 
     public OrtConfig withDevice(Device d) {
-        return new OrtConfig(d, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel);
+        return new OrtConfig(d, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, allowSpinning);
+    }
+
+    public OrtConfig withAllowSpinning(boolean spin) {
+        return new OrtConfig(device, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, spin);
     }
 
     /** Parses "all", "extended", "basic" or "none". */

@@ -90,15 +90,18 @@ public final class OrtSessions {
             opts.setInterOpNumThreads(config.interOpThreads());
         }
         opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+        opts.addConfigEntry("session.intra_op.allow_spinning", config.allowSpinning() ? "1" : "0");
+        opts.addConfigEntry("session.inter_op.allow_spinning", config.allowSpinning() ? "1" : "0");
         return opts;
     }
 
     private void logChoice(String graph, String provider) {
         if (!provider.equals(chosenProvider)) {
-            LOG.infof("ONNX Runtime %s: graphs run on %s (device=%s, intra-op threads=%s, inter-op threads=%s, opt=%s)",
+            LOG.infof("ONNX Runtime %s: graphs run on %s (device=%s, intra-op threads=%s, inter-op threads=%s, opt=%s, spinning=%s)",
                     env.getVersion(), provider, config.device().name().toLowerCase(java.util.Locale.ROOT),
                     config.intraOpThreads() == 0 ? "default" : config.intraOpThreads(),
-                    config.interOpThreads() == 0 ? "default" : config.interOpThreads(), config.optimizationLevel());
+                    config.interOpThreads() == 0 ? "default" : config.interOpThreads(), config.optimizationLevel(),
+                    config.allowSpinning());
         }
         LOG.debugf("graph %s loaded on %s", graph, provider);
         chosenProvider = provider;

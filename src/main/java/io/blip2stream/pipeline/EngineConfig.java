@@ -39,7 +39,8 @@ public record EngineConfig(OrtConfig ort, ImageLimits imageLimits, int visionCac
                 c.getOptionalValue("blip2.cuda.device-id", Integer.class).orElse(0),
                 c.getOptionalValue("blip2.onnx.intra-op-threads", Integer.class).orElse(0),
                 c.getOptionalValue("blip2.onnx.inter-op-threads", Integer.class).orElse(0),
-                OrtConfig.parseOptLevel(c.getOptionalValue("blip2.onnx.optimization-level", String.class).orElse("all")));
+                OrtConfig.parseOptLevel(c.getOptionalValue("blip2.onnx.optimization-level", String.class).orElse("all")),
+                c.getOptionalValue("blip2.onnx.allow-spinning", Boolean.class).orElse(false));
         ImageLimits limits = new ImageLimits(
                 c.getOptionalValue("blip2.image.max-bytes", Long.class).orElse(d.imageLimits().maxEncodedBytes()),
                 c.getOptionalValue("blip2.image.max-pixels", Long.class).orElse(d.imageLimits().maxPixels()),

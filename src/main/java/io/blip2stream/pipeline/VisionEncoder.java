@@ -9,10 +9,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The vision stage of a micro-batch: looks every image up in the {@link VisionCache}, decodes and
- * preprocesses the misses (an image seen twice in one batch once), and runs the vision graph once
+ * preprocesses the misses in parallel (an image seen twice in one batch once), and runs the vision graph once
  * over all of them (in chunks of at most {@code maxBatch}). A bad image fails alone.
  */
 public final class VisionEncoder {
@@ -80,16 +81,28 @@ public final class VisionEncoder {
         for (int start = 0; start < order.size(); start += maxBatch) {
             int end = Math.min(order.size(), start + maxBatch);
             long p0 = System.nanoTime();
+            int first = start;
+            Blip2Exception[] errors = new Blip2Exception[end - start];
+            // decode + resize in parallel, each image into its own slot of the chunk
+            IntStream.range(start, end).parallel().forEach(k -> {
+                try {
+                    preprocessor.preprocessInto(bytes.get(k), pixels, (k - first) * perImage);
+                } catch (Blip2Exception e) {
+                    errors[k - first] = e;
+                } catch (RuntimeException e) {
+                    errors[k - first] = new Blip2Exception(ErrorCode.INVALID_IMAGE,
+                            "the image could not be decoded: " + e, e);
+                }
+            });
             List<Integer> ok = new ArrayList<>();
             for (int k = start; k < end; k++) {
-                try {
-                    preprocessor.preprocessInto(bytes.get(k), pixels, ok.size() * perImage);
+                if (errors[k - first] != null) {
+                    fill(out, pending.get(order.get(k)), new Item(null, false, errors[k - first]));
+                } else {
+                    if (ok.size() != k - first) {   // close the gap a failed image left
+                        System.arraycopy(pixels, (k - first) * perImage, pixels, ok.size() * perImage, perImage);
+                    }
                     ok.add(k);
-                } catch (Blip2Exception e) {
-                    fill(out, pending.get(order.get(k)), new Item(null, false, e));
-                } catch (RuntimeException e) {
-                    fill(out, pending.get(order.get(k)), new Item(null, false,
-                            new Blip2Exception(ErrorCode.INVALID_IMAGE, "the image could not be decoded: " + e, e)));
                 }
             }
             long p1 = System.nanoTime();

@@ -71,4 +71,23 @@ class Blip2EngineTest {
         assertThat(x.timings().generateMs()).isPositive();
         assertThat(x.timings().totalMs()).isGreaterThanOrEqualTo(x.timings().generateMs());
     }
+
+    @Test
+    void samplingWithoutASeedIsReproducibleFromTheRequestIdAndBatchIndependent() {
+        GenerationOptions sample = new GenerationOptions(12, 0, 1, 1.0, false, true, 1.5, 0, 1.0, 1.0, 0, 1, null);
+        byte[] a = Fixtures.imageBytes("photo_640x480.jpg");
+        byte[] b = Fixtures.imageBytes("gray_256x256.png");
+        List<InferenceRequest> batch = List.of(
+                new InferenceRequest("sample-a", a, new Prompt.Caption(), sample),
+                new InferenceRequest("sample-b", b, new Prompt.Caption(), sample));
+        List<InferenceOutcome> first = engine().infer(batch);
+        List<InferenceOutcome> again = engine().infer(batch);
+        List<InferenceOutcome> aloneB = engine().infer(List.of(batch.get(1)));
+        assertThat(DecodingPathsTest.tokens(again)).isEqualTo(DecodingPathsTest.tokens(first));
+        assertThat(DecodingPathsTest.tokens(aloneB).getFirst()).isEqualTo(DecodingPathsTest.tokens(first).get(1));
+        List<InferenceOutcome> otherId = engine().infer(List.of(
+                new InferenceRequest("sample-a-2", a, new Prompt.Caption(), sample.withSeed(7L)),
+                new InferenceRequest("sample-a-3", a, new Prompt.Caption(), sample.withSeed(8L))));
+        assertThat(DecodingPathsTest.tokens(otherId).get(0)).isNotEqualTo(DecodingPathsTest.tokens(otherId).get(1));
+    }
 }

@@ -1,0 +1,36 @@
+package io.blip2stream.cli;
+
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.eclipse.microprofile.config.Config;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+
+/**
+ * The application's configuration for commands that run without booting Quarkus: the packaged
+ * {@code application.properties} with its {@code ${ENV_VAR:default}} expressions, under system
+ * properties and environment variables — the same names and defaults the service reads.
+ */
+final class CliConfig {
+
+    /** Below system properties (400) and environment variables (300), as in Quarkus. */
+    private static final int APPLICATION_PROPERTIES_ORDINAL = 250;
+
+    private CliConfig() {
+    }
+
+    static Config load() {
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors();
+        URL properties = CliConfig.class.getClassLoader().getResource("application.properties");
+        if (properties != null) {
+            try {
+                builder.withSources(new PropertiesConfigSource(properties, APPLICATION_PROPERTIES_ORDINAL));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + properties, e);
+            }
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,95 @@
+package io.blip2stream.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ChatTurn;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.ImageRef;
+import io.blip2stream.api.QuestionRequest;
+import io.blip2stream.api.WireCodec;
+import io.blip2stream.api.WireHeaders;
+import io.blip2stream.api.WireOptions;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Turns a {@code submit} command line into the Kafka record the wire contract asks for. Pure:
+ * no I/O beyond what the caller passes in. Options are checked against their schema here, so a
+ * misspelt option fails before anything is sent.
+ *
+ * <ul>
+ *   <li>caption: the image bytes on the images topic, key = id, headers {@code blip2-id},
+ *       {@code blip2-task} and, when given, {@code blip2-options};</li>
+ *   <li>vqa and chat: a {@link QuestionRequest} as JSON on the questions topic, key = id, with
+ *       the image inline as {@code {"base64": …}}.</li>
+ * </ul>
+ */
+public final class SubmitRecords {
+
+    private final WireCodec codec = new WireCodec();
+    private final ObjectMapper json = new ObjectMapper();
+    private final WireTopics topics;
+
+    public SubmitRecords(WireTopics topics) {
+        this.topics = topics;
+    }
+
+    /**
+     * @param args  the command line
+     * @param id    the request id
+     * @param image the encoded image bytes
+     */
+    public ProducerRecord<byte[], byte[]> build(SubmitArguments args, String id, byte[] image) {
+        byte[] key = id.getBytes(StandardCharsets.UTF_8);
+        WireOptions options = args.options()
+                .map(text -> codec.decodeOptions(text.getBytes(StandardCharsets.UTF_8)))
+                .orElse(null);
+        if (args.task().isCaption()) {
+            List<Header> headers = new ArrayList<>();
+            headers.add(header(WireHeaders.ID, id));
+            headers.add(header(WireHeaders.TASK, args.task().wire()));
+            args.question().ifPresent(q -> headers.add(header(WireHeaders.QUESTION, q)));
+            if (options != null) {
+                headers.add(new RecordHeader(WireHeaders.OPTIONS, codec.encode(options)));
+            }
+            return new ProducerRecord<>(topics.images(), null, key, image, headers);
+        }
+        QuestionRequest request = new QuestionRequest(id, args.task(), args.question().orElseThrow(),
+                args.history().map(this::parseHistory).orElse(null), null,
+                new ImageRef(Base64.getEncoder().encodeToString(image), null), options);
+        return new ProducerRecord<>(topics.questions(), key, codec.encode(request));
+    }
+
+    private List<ChatTurn> parseHistory(String text) {
+        JsonNode node;
+        try {
+            node = json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "--history is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        List<ChatTurn> turns = new ArrayList<>();
+        boolean valid = node.isArray();
+        for (JsonNode turn : node) {
+            valid &= turn.isObject() && turn.size() == 2
+                    && turn.path("question").isTextual() && turn.path("answer").isTextual();
+            turns.add(new ChatTurn(turn.path("question").asText(), turn.path("answer").asText()));
+        }
+        if (!valid) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST,
+                    "--history must be a JSON array of {\"question\": …, \"answer\": …}");
+        }
+        return turns;
+    }
+
+    private static RecordHeader header(String name, String value) {
+        return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,254 @@
+package io.blip2stream.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.blip2stream.cli.SubmitArguments;
+import io.blip2stream.cli.SubmitRecords;
+import io.blip2stream.cli.WireTopics;
+import io.blip2stream.it.ResultCollector;
+import io.blip2stream.it.ServiceProcess;
+import io.blip2stream.it.TestBroker;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * End-to-end throughput (not a test): images/s through Kafka — producer, broker, the packaged
+ * service, result topic — against the engine's own {@code bench} at the same batch size, in the
+ * same run, on the same images and generation settings (greedy, exactly max-new-tokens tokens).
+ * Every image is distinct by its bytes on both paths (the engine bench runs with its vision cache
+ * off; the service's cache never hits), so both do the full preprocess + vision work per image.
+ * Prints a table and writes JSON.
+ *
+ * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 512"]</pre>
+ *
+ * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (512, timed
+ * through Kafka), {@code --warmup N} (20 batches: the service's Java preprocessing needs the JIT
+ * warm, as the engine bench's timed runs have it), {@code --max-new-tokens N} (20),
+ * {@code --partitions N} (2), {@code --out FILE} (target/benchmarks/e2e.json).
+ */
+public final class EndToEndBenchmark {
+
+    private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+    /** JPEG and PNG sample images (they can be tagged, see {@link TaggedImages}). */
+    private static final List<Path> IMAGES = List.of(
+            Path.of("src/test/resources/images/photo_640x480.jpg"),
+            Path.of("src/test/resources/images/rgba_320x240.png"),
+            Path.of("src/test/resources/images/palette_200x150.png"),
+            Path.of("src/test/resources/images/gray_256x256.png"),
+            Path.of("src/test/resources/images/portrait_300x500.png"));
+    private static final Duration READY = Duration.ofSeconds(180);
+
+    /** The benchmark's settings. */
+    record Settings(Path bundle, int batchSize, int requests, int warmup, int maxNewTokens, int partitions, Path out) {
+
+        static Settings parse(String[] args) {
+            Map<String, String> given = new HashMap<>();
+            for (int i = 0; i + 1 < args.length; i += 2) {
+                given.put(args[i], args[i + 1]);
+            }
+            int batch = Integer.parseInt(given.getOrDefault("--batch-size", "8"));
+            return new Settings(
+                    Path.of(given.getOrDefault("--bundle", "src/test/resources/bundles/tiny-opt")).toAbsolutePath(),
+                    batch,
+                    Integer.parseInt(given.getOrDefault("--requests", "512")),
+                    Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(20 * batch))),
+                    Integer.parseInt(given.getOrDefault("--max-new-tokens", "20")),
+                    Integer.parseInt(given.getOrDefault("--partitions", "2")),
+                    Path.of(given.getOrDefault("--out", "target/benchmarks/e2e.json")));
+        }
+    }
+
+    /** One measured path. */
+    record Figure(String path, int images, double seconds) {
+        double imagesPerSecond() {
+            return images / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings = Settings.parse(args);
+        Files.createDirectories(settings.out().toAbsolutePath().getParent());
+        ObjectMapper json = new ObjectMapper();
+
+        // engine, Kafka, engine again: the ratio is taken against the faster engine run, so noise
+        // from other work on the machine cannot flatter the Kafka path
+        Figure engineBefore = engineBench(settings, json, "engine bench (in-process), before");
+        Figure kafka = throughKafka(settings);
+        Figure engineAfter = engineBench(settings, json, "engine bench (in-process), after");
+        Figure engine = engineBefore.imagesPerSecond() >= engineAfter.imagesPerSecond() ? engineBefore : engineAfter;
+        double ratio = kafka.imagesPerSecond() / engine.imagesPerSecond();
+
+        System.out.printf(Locale.ROOT, "%nend-to-end throughput, batch size %d, %d new tokens, bundle %s%n",
+                settings.batchSize(), settings.maxNewTokens(), settings.bundle().getFileName());
+        System.out.printf(Locale.ROOT, "%-36s %8s %10s %10s%n", "path", "images", "seconds", "images/s");
+        for (Figure f : List.of(engineBefore, kafka, engineAfter)) {
+            System.out.printf(Locale.ROOT, "%-36s %8d %10.2f %10.2f%n", f.path(), f.images(), f.seconds(),
+                    f.imagesPerSecond());
+        }
+        System.out.printf(Locale.ROOT, "ratio kafka / faster engine run: %.3f (target >= 0.95)%n", ratio);
+
+        ObjectNode root = json.createObjectNode();
+        root.put("bundle", settings.bundle().toString());
+        root.put("batch_size", settings.batchSize());
+        root.put("max_new_tokens", settings.maxNewTokens());
+        root.put("partitions", settings.partitions());
+        root.put("cores", Runtime.getRuntime().availableProcessors());
+        put(root.putObject("engine_bench_before"), engineBefore);
+        put(root.putObject("kafka_end_to_end"), kafka);
+        put(root.putObject("engine_bench_after"), engineAfter);
+        root.put("ratio", ratio);
+        Files.writeString(settings.out(), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        System.out.println("written " + settings.out());
+    }
+
+    private static void put(ObjectNode node, Figure f) {
+        node.put("images", f.images());
+        node.put("seconds", f.seconds());
+        node.put("images_per_s", f.imagesPerSecond());
+    }
+
+    /** The engine's {@code bench} command of the packaged application, at the same batch size. */
+    private static Figure engineBench(Settings s, ObjectMapper json, String label) throws Exception {
+        Path out = s.out().resolveSibling("engine-bench.json");
+        int repeat = Math.max(3, s.requests() / s.batchSize());
+        List<String> command = new ArrayList<>(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-jar", ServiceProcess.JAR.toString(), "bench", "--bundle", s.bundle().toString(),
+                "--batch-sizes", Integer.toString(s.batchSize()), "--max-new-tokens", Integer.toString(s.maxNewTokens()),
+                "--repeat", Integer.toString(repeat), "--json", out.toString()));
+        Path slots = Files.createDirectories(s.out().resolveSibling("images"));
+        for (int i = 0; i < s.batchSize(); i++) {
+            Path base = IMAGES.get(i % IMAGES.size());
+            String name = base.getFileName().toString();
+            Path slot = slots.resolve("slot-" + i + name.substring(name.lastIndexOf('.')));
+            Files.write(slot, TaggedImages.tagged(Files.readAllBytes(base), "slot-" + i));
+            command.addAll(List.of("--image", slot.toString()));
+        }
+        System.out.println("engine bench: " + String.join(" ", command));
+        Process process = new ProcessBuilder(command).inheritIO().start();
+        if (!process.waitFor(10, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the engine bench did not finish in 10 minutes");
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("the engine bench failed with exit status " + process.exitValue());
+        }
+        JsonNode row = json.readTree(out.toFile()).path("results").get(0);
+        double imagesPerS = row.path("images_per_s").asDouble();
+        int images = repeat * s.batchSize();
+        return new Figure(label, images, images / imagesPerS);
+    }
+
+    /** Producer → broker → packaged service → result topic, timed from the first send to the last result. */
+    private static Figure throughKafka(Settings s) throws Exception {
+        try (TestBroker broker = TestBroker.start()) {
+            WireTopics topics = new WireTopics("bench.images", "bench.questions", "bench.captions", "bench.answers");
+            broker.createTopics(List.of(topics.images(), topics.questions(), topics.captions(), topics.answers(),
+                    "bench.dlq"), s.partitions());
+            Map<String, String> env = Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                    "BLIP2_BUNDLE", s.bundle().toString(),
+                    "BLIP2_TOPIC_IMAGES", topics.images(),
+                    "BLIP2_TOPIC_QUESTIONS", topics.questions(),
+                    "BLIP2_TOPIC_CAPTIONS", topics.captions(),
+                    "BLIP2_TOPIC_ANSWERS", topics.answers(),
+                    "BLIP2_TOPIC_DLQ", "bench.dlq",
+                    "BLIP2_CONSUMER_GROUP", "bench",
+                    "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()),
+                    "BLIP2_VISION_CACHE_SIZE", "0");
+            try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()));
+                 ServiceProcess service = ServiceProcess.start("e2e-bench", env, List.of()).awaitReady(READY);
+                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                         ProducerConfig.ACKS_CONFIG, "all",
+                         ProducerConfig.LINGER_MS_CONFIG, 2,
+                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TestBroker.MAX_MESSAGE_BYTES,
+                         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                List<ProducerRecord<byte[], byte[]>> warmup = requests(s, topics, "warmup", s.warmup());
+                List<ProducerRecord<byte[], byte[]>> timed = requests(s, topics, "timed", s.requests());
+                sendAndAwait(producer, results, warmup, s);
+                long start = System.nanoTime();
+                sendAndAwait(producer, results, timed, s);
+                long last = timed.stream()
+                        .mapToLong(r -> results.firstArrivalNanos(new String(r.key())).orElseThrow())
+                        .max().orElseThrow();
+                printServiceSide(results, timed);
+                return new Figure("kafka end to end (service process)", timed.size(), (last - start) / 1e9);
+            }
+        }
+    }
+
+    /** Means over the timed results, as the service reports them: where a request's time went. */
+    private static void printServiceSide(ResultCollector results, List<ProducerRecord<byte[], byte[]>> timed) {
+        String[] fields = {"queue", "preprocess", "vision", "generate", "total"};
+        double[] sums = new double[fields.length];
+        double batch = 0;
+        for (ProducerRecord<byte[], byte[]> r : timed) {
+            JsonNode result = results.results(new String(r.key())).getFirst();
+            batch += result.path("batch_size").asDouble();
+            for (int f = 0; f < fields.length; f++) {
+                sums[f] += result.path("timing_ms").path(fields[f]).asDouble();
+            }
+        }
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "service side: mean batch size %.2f",
+                batch / timed.size()));
+        for (int f = 0; f < fields.length; f++) {
+            line.append(String.format(Locale.ROOT, ", %s %.1f ms", fields[f], sums[f] / timed.size()));
+        }
+        System.out.println(line);
+    }
+
+    private static void sendAndAwait(KafkaProducer<byte[], byte[]> producer, ResultCollector results,
+                                     List<ProducerRecord<byte[], byte[]>> records, Settings s) {
+        records.forEach(producer::send);
+        producer.flush();
+        List<String> ids = records.stream().map(r -> new String(r.key())).toList();
+        await("results").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> results.missing(ids).isEmpty());
+        for (String id : ids) {
+            JsonNode result = results.results(id).getFirst();
+            if (result.has("error")) {
+                throw new IllegalStateException("request " + id + " failed: " + result);
+            }
+        }
+    }
+
+    /**
+     * Caption requests over the sample images, in the order the engine bench batches them; each
+     * image tagged with its request id, so no request hits the service's vision cache.
+     */
+    private static List<ProducerRecord<byte[], byte[]>> requests(Settings s, WireTopics topics, String prefix, int count)
+            throws IOException {
+        SubmitRecords builder = new SubmitRecords(topics);
+        String options = "{\"max_new_tokens\":" + s.maxNewTokens() + ",\"min_new_tokens\":" + s.maxNewTokens() + "}";
+        SubmitArguments args = SubmitArguments.parse(List.of("--bootstrap", "unused", "--image", "unused",
+                "--options", options));
+        List<byte[]> images = new ArrayList<>();
+        for (Path image : IMAGES) {
+            images.add(Files.readAllBytes(image));
+        }
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String id = prefix + "-" + i;
+            byte[] image = TaggedImages.tagged(images.get(i % s.batchSize() % images.size()), id);
+            records.add(builder.build(args, id, image));
+        }
+        return records;
+    }
+}

@@ -1,0 +1,52 @@
+package io.blip2stream.pipeline;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.blip2stream.onnx.Device;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.eclipse.microprofile.config.Config;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EngineConfigTest {
+
+    private static Config config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(values, "test", 500)).build();
+    }
+
+    @Test
+    void readsEveryEngineKey() {
+        EngineConfig c = EngineConfig.from(config(Map.of(
+                "blip2.device", "cpu", "blip2.cuda.device-id", "1",
+                "blip2.onnx.intra-op-threads", "3", "blip2.onnx.inter-op-threads", "1",
+                "blip2.onnx.optimization-level", "basic", "blip2.onnx.allow-spinning", "true",
+                "blip2.vision-cache.size", "7", "blip2.vision.max-batch", "4", "blip2.max-prompt-tokens", "64",
+                "blip2.image.max-bytes", "1000")));
+        assertThat(c.ort().device()).isEqualTo(Device.CPU);
+        assertThat(c.ort().cudaDeviceId()).isEqualTo(1);
+        assertThat(c.ort().intraOpThreads()).isEqualTo(3);
+        assertThat(c.ort().interOpThreads()).isEqualTo(1);
+        assertThat(c.ort().optimizationLevel()).isEqualTo(OptLevel.BASIC_OPT);
+        assertThat(c.ort().allowSpinning()).isTrue();
+        assertThat(c.visionCacheSize()).isEqualTo(7);
+        assertThat(c.visionMaxBatch()).isEqualTo(4);
+        assertThat(c.maxPromptTokens()).isEqualTo(64);
+        assertThat(c.imageLimits().maxEncodedBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    void missingKeysTakeTheDefaults() {
+        EngineConfig c = EngineConfig.from(config(Map.of()));
+        assertThat(c).isEqualTo(EngineConfig.defaults());
+    }
+
+    @Test
+    void anUnknownDeviceIsRejectedByName() {
+        assertThatThrownBy(() -> EngineConfig.from(config(Map.of("blip2.device", "tpu"))))
+                .hasMessageContaining("blip2.device must be auto, cpu or cuda, got 'tpu'");
+    }
+}
