@@ -47,7 +47,7 @@ public class StreamService {
     private static final Logger LOG = Logger.getLogger(StreamService.class);
 
     /** Where the service is in its life. */
-    public enum State { STARTING, READY, FAILED, STOPPING }
+    public enum State { STARTING, READY, FAILED, STOPPING, STOPPED }
 
     @FunctionalInterface
     private interface RecordMapping {
@@ -118,8 +118,19 @@ public class StreamService {
     }
 
     void onStop(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
+        drain();
+    }
+
+    /**
+     * Stops taking records, finishes the in-flight batches, writes their results and lets their
+     * offsets be committed. Idempotent: runs on SIGTERM ({@link io.blip2stream.ops.TerminationSignal})
+     * before the JVM's shutdown hooks start, and again (as a no-op) on Quarkus' shutdown.
+     *
+     * @return whether every batch was drained and every record settled within the timeout
+     */
+    public synchronized boolean drain() throws InterruptedException {
         if (state != State.READY) {
-            return;
+            return state == State.STOPPED;
         }
         state = State.STOPPING;
         limiter.stop();
@@ -133,6 +144,8 @@ public class StreamService {
         boolean idle = limiter.awaitIdle(timeout);
         LOG.infof("stopped: batches drained %s, every record settled %s (%d still in flight)", drained, idle,
                 limiter.inFlight());
+        state = State.STOPPED;
+        return drained && idle;
     }
 
     public State state() {

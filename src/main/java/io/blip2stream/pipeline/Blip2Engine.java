@@ -53,6 +53,7 @@ public final class Blip2Engine implements InferenceEngine {
     private final LanguageModel lm;
     private final GenerationConstants consts;
     private final GenerationOptions defaults;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final int numQuery;
     private final int embedsPerImage;
 
@@ -310,8 +311,12 @@ public final class Blip2Engine implements InferenceEngine {
         }
     }
 
+    /** Idempotent: the service may close the engine on SIGTERM before the container does. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         lm.close();
         visionGraph.close();
         tokenizer.close();
