@@ -1,10 +1,8 @@
 package io.blip2stream.cli;
 
-import javax.imageio.ImageIO;
+import io.blip2stream.pipeline.preprocess.Png;
+
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.SplittableRandom;
 
 /** Deterministic synthetic photos for benchmarks: gradients, a disc, stripes and noise; distinct per index. */
@@ -35,13 +33,7 @@ final class BenchImages {
                 img.setRGB(x, y, (clamp(r + n) << 16) | (clamp(g + n) << 8) | clamp(b + n));
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return Png.encode(img);
     }
 
     private static int clamp(int v) {

@@ -4,12 +4,9 @@ import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.Prompt;
+import io.blip2stream.pipeline.preprocess.Png;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /** One inference on a generated image before the service reports ready: loads and warms every graph. */
@@ -37,12 +34,6 @@ final class Warmup {
                 img.setRGB(x, y, (x * 4) << 16 | (y * 4) << 8 | ((x + y) * 2));
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return Png.encode(img);
     }
 }

@@ -2,7 +2,6 @@ package io.blip2stream.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleManifest;
 import io.blip2stream.model.GraphNames;
@@ -14,47 +13,35 @@ import java.util.List;
 import java.util.Map;
 
 /** OPT (decoder-only): {@code embed_tokens} + {@code decoder} with past. */
-public final class OptLanguageModel implements LanguageModel {
+public final class OptLanguageModel extends OnnxLanguageModel {
     static final String INPUT_IDS = "input_ids";
     static final String INPUTS_EMBEDS = "inputs_embeds";
     static final String ATTENTION_MASK = "attention_mask";
     static final String POSITION_IDS = "position_ids";
-    static final String LOGITS = "logits";
 
-    private final OrtSessions sessions;
     private final OnnxGraph embed;
     private final OnnxGraph decoder;
     private final int layers;
     private final int heads;
     private final int headDim;
-    private final int hidden;
-    private final int vocab;
-    private final OnnxJavaType kvType;
     private final List<String> pastNames;
     private final List<String> presentNames;
 
     public OptLanguageModel(OrtSessions sessions, ModelBundle bundle) {
+        super(sessions, bundle.manifest());
         BundleManifest m = bundle.manifest();
-        this.sessions = sessions;
         this.layers = m.kvCache().numLayers();
         this.heads = m.kvCache().numHeads();
         this.headDim = m.kvCache().headDim();
-        this.hidden = m.dims().lmHiddenSize();
-        this.vocab = m.dims().vocabSize();
-        this.kvType = kvType(m.kvCache().dtype());
         this.pastNames = KvNames.optPast(layers);
         this.presentNames = KvNames.optPresent(layers);
         this.embed = OnnxGraph.open(sessions, bundle, embedContract());
         try {
-            this.decoder = OnnxGraph.open(sessions, bundle, decoderContract(layers, kvType));
+            this.decoder = OnnxGraph.open(sessions, bundle, decoderContract(layers, kvType()));
         } catch (RuntimeException e) {
             embed.close();
             throw e;
         }
-    }
-
-    static OnnxJavaType kvType(String dtype) {
-        return "float16".equals(dtype) ? OnnxJavaType.FLOAT16 : OnnxJavaType.FLOAT;
     }
 
     public static GraphContract embedContract() {
@@ -76,11 +63,6 @@ public final class OptLanguageModel implements LanguageModel {
     }
 
     @Override
-    public int vocabSize() {
-        return vocab;
-    }
-
-    @Override
     public LanguageModelStep start(LmBatch batch) {
         return new OptStep(this, batch);
     }
@@ -88,14 +70,6 @@ public final class OptLanguageModel implements LanguageModel {
     @Override
     public LanguageModelStep startReference(LmBatch batch) {
         return new OptReferenceStep(this, batch);
-    }
-
-    OrtEnvironment env() {
-        return sessions.environment();
-    }
-
-    int hidden() {
-        return hidden;
     }
 
     /**
@@ -119,7 +93,7 @@ public final class OptLanguageModel implements LanguageModel {
 
     /** An empty past [rows, H, 0, d] for every K/V input. */
     KvState emptyPast(int rows) {
-        return KvState.empty(env(), 2 * layers, rows, heads, headDim, kvType);
+        return KvState.empty(env(), 2 * layers, rows, heads, headDim, kvType());
     }
 
     /**
@@ -145,8 +119,9 @@ public final class OptLanguageModel implements LanguageModel {
         }
     }
 
+    @Override
     KvState present(OrtSession.Result r) {
-        return KvState.fromResult(env(), r, presentNames, kvType, true);
+        return KvState.fromResult(env(), r, presentNames, kvType(), true);
     }
 
     /**
@@ -176,6 +151,7 @@ public final class OptLanguageModel implements LanguageModel {
         int rows = batch.rows();
         int q = batch.numQuery();
         int t = q + textLen;
+        int hidden = hidden();
         float[] text = embedFloats(textIds, rows, textLen);  // [B, S, D]
         float[] out = new float[rows * t * hidden];           // [B, T, D]
         for (int b = 0; b < rows; b++) {

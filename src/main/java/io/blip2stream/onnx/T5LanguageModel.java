@@ -2,7 +2,6 @@ package io.blip2stream.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleManifest;
 import io.blip2stream.model.GraphNames;
@@ -14,36 +13,29 @@ import java.util.List;
 import java.util.Map;
 
 /** T5 (encoder-decoder): {@code encoder} once, {@code decoder_init}, then {@code decoder} with past. */
-public final class T5LanguageModel implements LanguageModel {
+public final class T5LanguageModel extends OnnxLanguageModel {
     static final String QUERY_EMBEDS = "query_embeds";
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
     static final String ENCODER_HIDDEN_STATES = "encoder_hidden_states";
     static final String DECODER_INPUT_IDS = "decoder_input_ids";
     static final String ENCODER_ATTENTION_MASK = "encoder_attention_mask";
-    static final String LOGITS = "logits";
 
-    private final OrtSessions sessions;
     private final OnnxGraph encoder;
     private final OnnxGraph decoderInit;
     private final OnnxGraph decoder;
-    private final int vocab;
-    private final int hidden;
     private final long decoderStart;
-    private final OnnxJavaType kvType;
     private final List<String> pastSelf;
     private final List<String> pastCross;
     private final List<String> presentSelf;
     private final List<String> presentCross;
 
     public T5LanguageModel(OrtSessions sessions, ModelBundle bundle) {
+        super(sessions, bundle.manifest());
         BundleManifest m = bundle.manifest();
-        this.sessions = sessions;
         int layers = m.kvCache().numLayers();
-        this.vocab = m.dims().vocabSize();
-        this.hidden = m.dims().lmHiddenSize();
         this.decoderStart = m.tokens().decoderStartTokenId();
-        this.kvType = OptLanguageModel.kvType(m.kvCache().dtype());
+        OnnxJavaType kvType = kvType();
         this.pastSelf = KvNames.t5Self("past_key_values.", layers);
         this.pastCross = KvNames.t5Cross("past_key_values.", layers);
         this.presentSelf = KvNames.t5Self("present.", layers);
@@ -99,11 +91,6 @@ public final class T5LanguageModel implements LanguageModel {
     }
 
     @Override
-    public int vocabSize() {
-        return vocab;
-    }
-
-    @Override
     public LanguageModelStep start(LmBatch batch) {
         return new T5Step(this, batch);
     }
@@ -111,14 +98,6 @@ public final class T5LanguageModel implements LanguageModel {
     @Override
     public LanguageModelStep startReference(LmBatch batch) {
         return new T5ReferenceStep(this, batch);
-    }
-
-    OrtEnvironment env() {
-        return sessions.environment();
-    }
-
-    int hidden() {
-        return hidden;
     }
 
     long decoderStart() {
@@ -139,7 +118,7 @@ public final class T5LanguageModel implements LanguageModel {
      */
     Init encodeAndStart(float[] query, long[] text, long[] textMask, long[] fullMask, int rows, int q, int s) {
         Map<String, OnnxTensor> in = new HashMap<>();
-        try (OnnxTensor qT = Tensors.floats(env(), query, rows, q, hidden);
+        try (OnnxTensor qT = Tensors.floats(env(), query, rows, q, hidden());
              OnnxTensor idsT = Tensors.longs(env(), text, rows, s);
              OnnxTensor maskT = Tensors.longs(env(), textMask, rows, s)) {
             in.put(QUERY_EMBEDS, qT);
@@ -154,9 +133,9 @@ public final class T5LanguageModel implements LanguageModel {
                 dIn.put(ENCODER_ATTENTION_MASK, fullT);
                 OrtSession.Result r = decoderInit.run(dIn);
                 try {
-                    float[] logits = Tensors.readFloats(Tensors.output(r, LOGITS), null);   // [rows, V]
-                    KvState self = KvState.fromResult(env(), r, presentSelf, kvType, false);
-                    KvState cross = KvState.fromResult(env(), r, presentCross, kvType, true);
+                    float[] logits = logits(r);   // [rows, V]
+                    KvState self = KvState.fromResult(env(), r, presentSelf, kvType(), false);
+                    KvState cross = KvState.fromResult(env(), r, presentCross, kvType(), true);
                     return new Init(logits, self, cross);
                 } catch (RuntimeException e) {
                     r.close();
@@ -192,8 +171,9 @@ public final class T5LanguageModel implements LanguageModel {
         }
     }
 
-    KvState presentSelf(OrtSession.Result r) {
-        return KvState.fromResult(env(), r, presentSelf, kvType, true);
+    @Override
+    KvState present(OrtSession.Result r) {
+        return KvState.fromResult(env(), r, presentSelf, kvType(), true);
     }
 
     @Override

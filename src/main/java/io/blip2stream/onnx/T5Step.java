@@ -1,79 +1,47 @@
 package io.blip2stream.onnx;
 
-import ai.onnxruntime.OrtSession;
-import io.blip2stream.pipeline.generate.LanguageModelStep;
-
 /**
  * T5 decoding with the KV cache kept in native tensors: the encoder runs once, the cross-attention
  * K/V from {@code decoder_init} stay for the whole generation, the self-attention K/V of each step
  * feed the next without a copy. Right padding; the encoder mask is the processor's mask.
  */
-final class T5Step implements LanguageModelStep {
-    private final T5LanguageModel lm;
-    private final LmBatch batch;
-    private int rows;
+final class T5Step extends CachedStep<T5LanguageModel> {
     private long[] mask;     // [rows, E]
     private KvState self;    // each [rows, H, P, d]
     private KvState cross;   // each [rows, H, E, d]
 
     T5Step(T5LanguageModel lm, LmBatch batch) {
-        this.lm = lm;
-        this.batch = batch;
-        this.rows = batch.rows();
+        super(lm, batch);
         this.mask = batch.attentionMask().clone();
     }
 
     @Override
-    public int vocabSize() {
-        return lm.vocabSize();
+    protected boolean prefilled() {
+        return cross != null;
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public float[] prefill() {
-        if (cross != null) {
-            throw new IllegalStateException("prefill() was already called");
-        }
+    protected float[] start() {
         T5LanguageModel.Init init = lm.encodeAndStart(batch.queryEmbeds(), batch.textIds(), batch.textMask(),
-                mask, rows, batch.numQuery(), batch.textLength());
+                mask, rows(), batch.numQuery(), batch.textLength());
         self = init.self();
         cross = init.cross();
         return init.logits();
     }
 
     @Override
-    public float[] step(long[] tokens) {
-        if (cross == null) {
-            throw new IllegalStateException("step() before prefill()");
-        }
-        if (tokens.length != rows) {
-            throw new IllegalArgumentException("expected " + rows + " tokens, got " + tokens.length);
-        }
-        OrtSession.Result r = lm.step(tokens, mask, self, cross, rows);
-        try {
-            float[] logits = Tensors.readFloats(Tensors.output(r, T5LanguageModel.LOGITS), null); // [rows, V]
-            KvState next = lm.presentSelf(r);
-            self.close();
-            self = next;
-            return logits;
-        } catch (RuntimeException e) {
-            r.close();
-            throw e;
-        }
+    protected float[] advance(long[] tokens) {
+        return take(lm.step(tokens, mask, self, cross, rows()));
     }
 
     @Override
-    public void reorder(int[] source) {
-        if (cross == null) {
-            throw new IllegalStateException("reorder() before prefill()");
-        }
-        if (OptStep.isIdentity(source, rows)) {
-            return;
-        }
+    protected void replacePast(KvState next) {
+        self.close();
+        self = next;
+    }
+
+    @Override
+    protected void gather(int[] source) {
         KvState s = self.gather(source);
         KvState c;
         try {
@@ -86,13 +54,7 @@ final class T5Step implements LanguageModelStep {
         cross.close();
         self = s;
         cross = c;
-        int e = mask.length / rows;
-        long[] m = new long[source.length * e];   // [rows', E]
-        for (int i = 0; i < source.length; i++) {
-            System.arraycopy(mask, source[i] * e, m, i * e, e);
-        }
-        mask = m;
-        rows = source.length;
+        mask = gatherRows(mask, mask.length / rows(), source);   // [rows', E]
     }
 
     @Override
