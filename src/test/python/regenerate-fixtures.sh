@@ -8,6 +8,9 @@
 #    src/test/resources/golden/pixels/*     HF pixel_values per image, golden/images.json
 # 2. build/tiny-checkpoints/<name>          tiny random-weight HF checkpoints + trained tokenizers
 #    src/test/resources/bundles/<name>      exported and self-verified by src/main/python/export_blip2.py
+#    src/test/resources/bundles/<name>-fp16 the same checkpoints exported with --dtype fp16
+#                                           (tiny-opt, tiny-t5; no goldens of their own: the Java
+#                                           tests compare them with the fp32 bundles' goldens)
 # 3. src/test/resources/golden/<name>.json  HF Blip2Processor + generate outputs per bundle
 #    src/test/resources/golden/generation-toy.json  HF generate on a deterministic toy LM
 # 4. the Python unit tests (tool's pure parts; bundles against the goldens on ONNX Runtime)
@@ -16,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 RES=src/test/resources
 BUNDLES="tiny-opt tiny-opt-tied tiny-t5"
+FP16_BUNDLES="tiny-opt tiny-t5"
 
 refenv() {
   # ONNX Runtime prints a harmless "Schema error: ... already registered" line per contrib op
@@ -32,6 +36,10 @@ refenv python3 src/test/python/make_tiny_checkpoints.py --output build/tiny-chec
 for b in $BUNDLES; do
   refenv python3 src/main/python/export_blip2.py --model "build/tiny-checkpoints/$b" \
     --output "$RES/bundles/$b" --name "$b" --overwrite
+done
+for b in $FP16_BUNDLES; do
+  refenv python3 src/main/python/export_blip2.py --model "build/tiny-checkpoints/$b" \
+    --output "$RES/bundles/$b-fp16" --name "$b-fp16" --dtype fp16 --overwrite
 done
 
 echo "== 3/4 generation goldens"

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Fixtures {
     public static final Path RESOURCES = Path.of("src/test/resources");
     public static final List<String> BUNDLES = List.of("tiny-opt", "tiny-opt-tied", "tiny-t5");
+    /**
+     * The fp16 bundles, each with the fp32 bundle exported from the same checkpoint: they have no
+     * goldens of their own and run the fp32 bundle's cases.
+     */
+    public static final Map<String, String> FP16_BUNDLES = new LinkedHashMap<>(Map.of(
+            "tiny-opt-fp16", "tiny-opt",
+            "tiny-t5-fp16", "tiny-t5"));
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -56,6 +64,29 @@ public final class Fixtures {
         return BUNDLES.stream()
                 .filter(b -> Files.isDirectory(bundle(b)) && Files.isRegularFile(goldenPath(b)))
                 .toList();
+    }
+
+    /**
+     * The bundles whose decoding paths are compared: {@link #availableBundles()}, and every fp16
+     * bundle whose fp32 counterpart has its goldens (a missing fp16 directory then fails).
+     */
+    public static List<String> decodingBundles() {
+        List<String> out = new ArrayList<>(availableBundles());
+        FP16_BUNDLES.forEach((fp16, fp32) -> {
+            if (Files.isRegularFile(goldenPath(fp32))) {
+                out.add(fp16);
+            }
+        });
+        return out;
+    }
+
+    public static boolean isFp16(String bundle) {
+        return FP16_BUNDLES.containsKey(bundle);
+    }
+
+    /** The bundle whose golden file holds {@code bundle}'s cases: itself, or an fp16 bundle's fp32 one. */
+    public static String goldenBundle(String bundle) {
+        return FP16_BUNDLES.getOrDefault(bundle, bundle);
     }
 
     public static Path goldenPath(String bundle) {
