@@ -25,6 +25,8 @@ from blip2_export import TOOL_VERSION, ExportError  # noqa: E402
 from blip2_export import manifest as mf  # noqa: E402
 from blip2_export.presets import preset_config, preset_names  # noqa: E402
 
+QUANTIZE_SCRIPT = Path(__file__).resolve().parent / "blip2_export" / "quantize_int8.py"
+
 _T0 = time.monotonic()
 
 
@@ -40,6 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--dtype", choices=["fp32", "fp16", "int8"], default="fp32",
                    help="fp32 (default), fp16 (GPUs; K/V in float16, fp32-sensitive modules kept fp32), "
                         "int8 (CPUs; ONNX Runtime dynamic quantization of the MatMuls)")
+    p.add_argument("--int8-fp32-lm-head", action="store_true",
+                   help="with --dtype int8: keep the LM head (hidden -> vocabulary) in float32; slower, "
+                        "closer to fp32")
     p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     p.add_argument("--random-weights", metavar="PRESET", choices=preset_names(),
                    help="build the model from a preset with random weights instead of loading a checkpoint: "
@@ -237,39 +242,11 @@ def verify_tokens(model, family: str, out: Path, tokens: dict, dims: dict, batch
     return hf, onnx_tokens
 
 
-_QUANTIZE = """
-import subprocess, sys, tempfile
-import onnx, onnx.shape_inference
-
-# ONNX's C++ shape inference crashes in a process that has loaded onnxruntime (both register
-# the same operator schemas): run it in a process of its own.
-_INFER = "import sys, onnx.shape_inference as s; s.infer_shapes_path(sys.argv[1], sys.argv[2])"
 
 
-def infer_shapes_path(model_path, output_path="", *args, **kwargs):
-    subprocess.run([sys.executable, "-c", _INFER, str(model_path), str(output_path or model_path)], check=True)
-
-
-def infer_shapes(model, *args, **kwargs):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = tmp + "/model.onnx"
-        onnx.save_model(model, path, save_as_external_data=model.ByteSize() > 1_900_000_000)
-        infer_shapes_path(path, path)
-        return onnx.load(path)
-
-
-onnx.shape_inference.infer_shapes_path = infer_shapes_path
-onnx.shape_inference.infer_shapes = infer_shapes
-from onnxruntime.quantization import QuantType, quantize_dynamic
-src, dst, external = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-quantize_dynamic(src, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False,
-                 use_external_data_format=external)
-"""
-
-
-def quantize_int8(fp32_dir: Path, out: Path, family: str) -> None:
+def quantize_int8(fp32_dir: Path, out: Path, family: str, keep_lm_head: bool) -> None:
     """Dynamic int8 quantization of the MatMuls, one fresh process per graph (ONNX shape inference
-    crashes in a process that has loaded torch or onnxruntime; see _QUANTIZE)."""
+    crashes in a process that has loaded torch or onnxruntime; see blip2_export/quantize_int8.py)."""
     import subprocess
 
     for name, file in mf.GRAPH_FILES[family].items():
@@ -277,13 +254,15 @@ def quantize_int8(fp32_dir: Path, out: Path, family: str) -> None:
         if name == "embed_tokens":
             shutil.copy2(src, out / file)
             continue
-        log(f"quantizing {name} (dynamic int8 MatMul)")
+        log(f"quantizing {name} (dynamic int8 MatMul, per-channel weights)")
         external = "1" if src.with_name(file + ".data").exists() else "0"
-        result = subprocess.run([sys.executable, "-c", _QUANTIZE, str(src), str(out / file), external],
+        exclude = "/lm_head/" if keep_lm_head else ""
+        result = subprocess.run([sys.executable, str(QUANTIZE_SCRIPT), str(src), str(out / file), external, exclude],
                                 capture_output=True, text=True)
         if result.returncode != 0:
             raise ExportError(f"int8 quantization of {name} failed (exit {result.returncode}): "
                               f"{result.stderr.strip()[-2000:]}")
+        log(f"  {name}: {result.stdout.strip().splitlines()[-1] if result.stdout.strip() else 'quantized'}")
 
 
 def main(argv=None) -> int:
@@ -328,7 +307,7 @@ def run(args) -> int:
         with tempfile.TemporaryDirectory(prefix="blip2-fp32-", dir=out.parent) as tmp:
             tmp = Path(tmp)
             specs = export_graphs(model, family, dims, tmp, args.opset, torch.float32)
-            quantize_int8(tmp, out, family)
+            quantize_int8(tmp, out, family, args.int8_fp32_lm_head)
             if batch is not None:
                 verification["max_abs_diff"] = compare_graphs(specs, family, tmp, atol)
                 hf, fp32 = verify_tokens(model, family, tmp, tokens, dims, batch, args.verify_tokens)

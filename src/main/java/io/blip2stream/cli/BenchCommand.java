@@ -85,8 +85,8 @@ public final class BenchCommand implements Command {
                     given.add(Files.readAllBytes(Path.of(o.value())));
                 }
             }
-            out.printf(Locale.ROOT, "model %s on %s, %d new tokens, %d timed runs per batch size%n",
-                    engine.modelName(), engine.executionProvider(), maxNew, repeat);
+            out.printf(Locale.ROOT, "model %s (%s) on %s, %d new tokens, %d timed runs per batch size%n",
+                    engine.modelName(), engine.modelDtype(), engine.executionProvider(), maxNew, repeat);
             out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %8s %12s%n", "batch", "images/s", "tokens/s",
                     "p50 ms", "p95 ms", "vision", "generate", "other", "rss MB", "images/cpu-s");
             List<Row> rows = new ArrayList<>();
@@ -170,6 +170,7 @@ public final class BenchCommand implements Command {
     private static ObjectNode toJson(List<Row> rows, double peakMb, Blip2Engine engine, int maxNew) {
         ObjectNode root = JsonOut.MAPPER.createObjectNode();
         root.put("model", engine.modelName());
+        root.put("dtype", engine.modelDtype());
         root.put("execution_provider", engine.executionProvider());
         root.put("max_new_tokens", maxNew);
         ArrayNode results = root.putArray("results");

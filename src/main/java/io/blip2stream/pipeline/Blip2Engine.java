@@ -156,6 +156,12 @@ public final class Blip2Engine implements InferenceEngine {
         return bundle.manifest().name();
     }
 
+    /** The bundle's weight type: fp32, fp16 or int8 ("fp32" when the manifest does not say). */
+    public String modelDtype() {
+        String d = bundle.manifest().dtype();
+        return d == null || d.isBlank() ? "fp32" : d;
+    }
+
     @Override
     public GenerationOptions defaultOptions() {
         return defaults;

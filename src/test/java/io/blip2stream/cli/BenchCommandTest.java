@@ -1,0 +1,82 @@
+package io.blip2stream.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.blip2stream.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The bench command called in-process on the tiny bundles: its table, its JSON file, its errors. */
+class BenchCommandTest {
+
+    record Run(int status, String stdout) {
+    }
+
+    static Run bench(List<String> args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = new BenchCommand().run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writesOneRowPerBatchSizeWithTheBundleDtype(@TempDir Path tmp) throws IOException {
+        Path json = tmp.resolve("bench.json");
+        Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--batch-sizes", "1,3",
+                "--max-new-tokens", "4", "--repeat", "1", "--threads", "1", "--json", json.toString()));
+
+        assertThat(r.status()).as(r.stdout()).isZero();
+        assertThat(r.stdout()).contains("model tiny-opt (fp32) on CPU, 4 new tokens").contains("peak RSS");
+        JsonNode root = JsonOut.MAPPER.readTree(Files.readString(json));
+        assertThat(root.path("dtype").asText()).isEqualTo("fp32");
+        assertThat(root.path("max_new_tokens").asInt()).isEqualTo(4);
+        assertThat(root.path("results")).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode row = root.path("results").get(i);
+            int batch = i == 0 ? 1 : 3;
+            assertThat(row.path("batch_size").asInt()).isEqualTo(batch);
+            // exactly max-new-tokens per image: tokens/s is images/s times 4
+            assertThat(row.path("tokens_per_s").asDouble())
+                    .isCloseTo(4 * row.path("images_per_s").asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(row.path("latency_ms").path("p95").asDouble())
+                    .isGreaterThanOrEqualTo(row.path("latency_ms").path("p50").asDouble());
+            assertThat(row.path("stages_ms").path("generate").asDouble()).isPositive();
+        }
+        assertThat(root.path("peak_rss_mb").asDouble()).isPositive();
+    }
+
+    @Test
+    void reportsTheDtypeOfAnFp16Bundle() {
+        Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt-fp16").toString(), "--batch-sizes", "1",
+                "--max-new-tokens", "2", "--repeat", "1", "--threads", "1"));
+
+        assertThat(r.status()).as(r.stdout()).isZero();
+        assertThat(r.stdout()).contains("model tiny-opt-fp16 (fp16) on CPU");
+    }
+
+    @Test
+    void refusesABadBatchSizeWithATypedError() throws IOException {
+        Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--batch-sizes", "1,0"));
+
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(JsonOut.MAPPER.readTree(r.stdout()).path("error").path("code").asText()).isEqualTo("INVALID_REQUEST");
+    }
+
+    @Test
+    void refusesAMissingBundleDirectory(@TempDir Path tmp) throws IOException {
+        Run r = bench(List.of("--bundle", tmp.resolve("absent").toString(), "--batch-sizes", "1"));
+
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(JsonOut.MAPPER.readTree(r.stdout()).path("error").path("code").asText()).isEqualTo("INVALID_BUNDLE");
+    }
+}
