@@ -63,6 +63,9 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", type=Path)
+    p.add_argument("--int8", action="store_true",
+                   help="torch dynamic int8 quantization of every nn.Linear (torch.ao.quantization.quantize_dynamic, "
+                        "per-channel weights): the CPU counterpart of an int8 bundle")
     p.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True)")
     p.add_argument("--export-tool", type=Path, default=EXPORT_TOOL, help="directory holding blip2_export")
     args = p.parse_args()
@@ -71,10 +74,15 @@ def main() -> int:
     manifest = json.loads((args.bundle / "manifest.json").read_text())
     model, torch = build_model(manifest)
     torch.set_num_threads(args.threads)
+    if args.int8:
+        from torch.ao.quantization import quantize_dynamic
+        from torch.ao.quantization.qconfig import per_channel_dynamic_qconfig
+        model = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
     if args.flush_denormal:
         torch.set_flush_denormal(True)
     n = args.max_new_tokens
-    print(f"HF generate, {manifest['name']}, torch {torch.__version__}, {args.threads} threads, {n} new tokens")
+    precision = "int8 (torch dynamic quantization)" if args.int8 else "fp32"
+    print(f"HF generate, {manifest['name']} {precision}, torch {torch.__version__}, {args.threads} threads, {n} new tokens")
     print(f"{'batch':>6} {'images/s':>10} {'tokens/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'images/cpu-s':>12}")
     results = []
     for b in [int(s) for s in args.batch_sizes.split(",")]:
@@ -105,7 +113,9 @@ def main() -> int:
         print(f"{b:>6} {row['images_per_s']:>10.2f} {row['tokens_per_s']:>10.1f} {p50:>9.1f} {p95:>9.1f}"
               f" {row['images_per_cpu_s']:>12.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"results": results}, indent=2))
+        args.json.write_text(json.dumps({"model": manifest["name"], "dtype": "int8" if args.int8 else "fp32",
+                                         "torch": torch.__version__, "threads": args.threads,
+                                         "max_new_tokens": n, "results": results}, indent=2))
     return 0
 
 
