@@ -202,7 +202,7 @@ final class TransactionalWriter<I> {
                 if (attempt >= maxAttempts) {
                     throw new IllegalStateException("the transaction failed " + attempt + " times", e);
                 }
-                LOG.warnf(e, "transaction aborted (attempt %d of %d); its records stay uncommitted and are written again",
+                LOG.warnf(e, "transaction aborted (attempt %d of %d); its records stay uncommitted, those still held are written again",
                         attempt, maxAttempts);
                 Thread.sleep(backoff.toMillis() * attempt);
                 synchronized (lock) {

@@ -27,7 +27,10 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,6 +54,7 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(ExactlyOnceDeliveryTest.ExactlyOnce.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @WithTestResource(value = KafkaBrokerResource.class, scope = TestResourceScope.GLOBAL)
 class ExactlyOnceDeliveryTest {
 
@@ -94,6 +98,7 @@ class ExactlyOnceDeliveryTest {
     }
 
     @Test
+    @Order(1)
     void inputChannelsCommitOnlyThroughTransactionsAndReadCommittedInput() {
         Config config = ConfigProvider.getConfig();
         for (String channel : List.of(Channels.IMAGES_IN, Channels.QUESTIONS_IN)) {
@@ -108,6 +113,7 @@ class ExactlyOnceDeliveryTest {
     }
 
     @Test
+    @Order(2)
     void readCommittedConsumersSeeExactlyOneResultPerRequestAndOffsetsReachTheEnd() throws Exception {
         Map<String, Future<RecordMetadata>> good = new HashMap<>();
         Map<String, Future<RecordMetadata>> bad = new HashMap<>();
@@ -202,6 +208,52 @@ class ExactlyOnceDeliveryTest {
                         assertThat(offset).as("committed offset of %s", tp).isEqualTo(ends.get(tp));
                     }
                 });
+            }
+        }
+    }
+
+    /**
+     * Last: it stops the service. The connector closes its consumers when the drain cancels the
+     * subscriptions, so records still in flight then can no longer be committed (their consumer
+     * left the group): each record ends up either committed with its one result, or uncommitted
+     * with none, for the partition's next owner.
+     */
+    @Test
+    @Order(3)
+    void aDrainLeavesEveryRecordEitherCommittedWithItsResultOrUncommittedWithout() throws Exception {
+        engine.delayMillis(300);
+        Map<String, Future<RecordMetadata>> sent = new HashMap<>();
+        try (KafkaTestClient kafka = new KafkaTestClient(true)) {
+            for (int i = 0; i < IMAGES; i++) {
+                String id = PREFIX + "drain-" + i;
+                sent.put(id, kafka.send(KafkaTestClient.IMAGES, "k-" + id, TestImages.png(300 + i),
+                        KafkaTestClient.headers(WireHeaders.ID, id)));
+            }
+            kafka.flush();
+            List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>(
+                    ours(kafka.awaitOutputs(Duration.ofSeconds(30), o -> !ours(o.results()).isEmpty()).results()));
+
+            // when
+            boolean drained = service.drain();
+
+            // then
+            seen.addAll(ours(kafka.awaitOutputs(Duration.ofSeconds(5), o -> true).results()));
+            kafka.assertNothingMore(Duration.ofSeconds(2));
+            assertThat(drained).isTrue();
+            assertThat(delivery.alive()).isTrue();
+            List<String> ids = seen.stream().map(r -> ServiceFlowTest.header(r, WireHeaders.CORRELATION_ID)).toList();
+            assertThat(ids).doesNotHaveDuplicates().isNotEmpty();
+            Map<TopicPartition, OffsetAndMetadata> committed;
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class)))) {
+                committed = admin.listConsumerGroupOffsets(ConfigProvider.getConfig()
+                        .getValue("blip2.consumer-group", String.class)).partitionsToOffsetAndMetadata().get();
+            }
+            for (Map.Entry<String, Future<RecordMetadata>> e : sent.entrySet()) {
+                RecordMetadata m = e.getValue().get();
+                long next = committed.getOrDefault(new TopicPartition(m.topic(), m.partition()), new OffsetAndMetadata(0)).offset();
+                assertThat(ids.contains(e.getKey())).as("%s (offset %d, committed %d) has a result", e.getKey(), m.offset(), next)
+                        .isEqualTo(m.offset() < next);
             }
         }
     }
