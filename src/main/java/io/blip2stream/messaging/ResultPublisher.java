@@ -7,6 +7,7 @@ import io.blip2stream.api.WireResult;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -18,13 +19,15 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Writes results: a result record on the task's output topic with CloudEvents binary-mode
  * headers, and for errors also the original record on the dead-letter topic with dead-letter
- * headers. The returned stage completes when Kafka has acknowledged every write.
+ * headers. {@link #publish} writes through the output channels (at-least-once); {@link #records}
+ * gives the same records for a transactional producer (exactly-once).
  */
 @ApplicationScoped
 public class ResultPublisher {
@@ -52,16 +55,46 @@ public class ResultPublisher {
     @ConfigProperty(name = "blip2.cloud-events.source")
     String ceSource;
 
-    /** Writes the result of a request that came from {@code origin}. */
+    @ConfigProperty(name = "blip2.topics.captions")
+    String captionsTopic;
+
+    @ConfigProperty(name = "blip2.topics.answers")
+    String answersTopic;
+
+    @ConfigProperty(name = "blip2.topics.dlq")
+    String deadLetterTopic;
+
+    /**
+     * The records of the result of a request that came from {@code origin}: the result on its
+     * task's topic, then for an error the original record on the dead-letter topic.
+     */
+    public List<ProducerRecord<byte[], byte[]>> records(IncomingRecord origin, WireResult result) {
+        String topic = result.task().isCaption() ? captionsTopic : answersTopic;
+        ProducerRecord<byte[], byte[]> written = new ProducerRecord<>(topic, null, origin.key(), codec.encode(result),
+                resultHeaders(origin, result));
+        if (result instanceof ErrorResult error) {
+            return List.of(written, new ProducerRecord<>(deadLetterTopic, null, origin.key(), original(origin),
+                    deadLetterHeaders(origin, error)));
+        }
+        return List.of(written);
+    }
+
+    /**
+     * Writes the result of a request that came from {@code origin}. The returned stage completes
+     * when Kafka has acknowledged every write.
+     */
     public CompletionStage<Void> publish(IncomingRecord origin, WireResult result) {
         Emitter<byte[]> out = result.task().isCaption() ? captions : answers;
         CompletableFuture<Void> written = send(out, origin.key(), codec.encode(result), resultHeaders(origin, result));
         if (result instanceof ErrorResult error) {
-            byte[] original = origin.value() == null ? new byte[0] : origin.value();
-            CompletableFuture<Void> dead = send(deadLetters, origin.key(), original, deadLetterHeaders(origin, error));
+            CompletableFuture<Void> dead = send(deadLetters, origin.key(), original(origin), deadLetterHeaders(origin, error));
             return CompletableFuture.allOf(written, dead);
         }
         return written;
+    }
+
+    private static byte[] original(IncomingRecord origin) {
+        return origin.value() == null ? new byte[0] : origin.value();
     }
 
     private RecordHeaders resultHeaders(IncomingRecord origin, WireResult result) {

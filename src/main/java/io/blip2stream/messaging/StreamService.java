@@ -69,6 +69,9 @@ public class StreamService {
     ResultPublisher publisher;
 
     @Inject
+    ExactlyOnceDelivery exactlyOnce;
+
+    @Inject
     ServiceConfig config;
 
     @Inject
@@ -82,6 +85,7 @@ public class StreamService {
     private RequestMapper mapper;
     private ImageFetcher fetcher;
     private InferenceRunner runner;
+    private volatile ResultDelivery delivery;
     private final List<Flow.Subscription> subscriptions = new ArrayList<>();
 
     void onStart(@Observes StartupEvent event) {
@@ -103,13 +107,15 @@ public class StreamService {
             fetcher = new ImageFetcher(config.fetchPolicy());
             fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
                     Thread.ofPlatform().name("blip2-fetch-", 0).daemon(true).factory());
+            delivery = config.delivery() == DeliveryMode.EXACTLY_ONCE ? exactlyOnce.start()
+                    : new AtLeastOnceDelivery(publisher);
             // one worker per device: the engine drives one device and takes one batch at a time
             workers.start(1, "blip2-inference");
             subscribe(images, mapper::fromImage);
             subscribe(questions, mapper::fromQuestion);
             state = State.READY;
-            LOG.infof("model %s is warm; consuming with at most %d requests in flight", engine.modelName(),
-                    config.maxInFlight());
+            LOG.infof("model %s is warm; consuming with at most %d requests in flight, %s", engine.modelName(),
+                    config.maxInFlight(), config.delivery().key());
         } catch (RuntimeException | Error e) {
             failure = String.valueOf(e.getMessage());
             state = State.FAILED;
@@ -142,6 +148,7 @@ public class StreamService {
         fetchPool.awaitTermination(timeout, TimeUnit.MILLISECONDS);
         boolean drained = workers.drainAndStop(timeout);
         boolean idle = limiter.awaitIdle(timeout);
+        delivery.close();
         LOG.infof("stopped: batches drained %s, every record settled %s (%d still in flight)", drained, idle,
                 limiter.inFlight());
         state = State.STOPPED;
@@ -157,9 +164,9 @@ public class StreamService {
         return failure;
     }
 
-    /** Whether the inference workers are running (or not yet started). */
+    /** Whether the inference workers and the result writer are running (or not yet started). */
     public boolean workersAlive() {
-        return state != State.READY || workers.alive();
+        return state != State.READY || (workers.alive() && delivery.alive());
     }
 
     private void subscribe(Multi<Message<byte[]>> channel, RecordMapping mapping) {
@@ -196,6 +203,7 @@ public class StreamService {
     private void accept(Message<byte[]> message, RecordMapping mapping) {
         IncomingRecord record = toRecord(message);
         Ticket ticket = new Ticket(message, record, limiter::finished);
+        delivery.received(ticket);
         try {
             long receivedNanos = System.nanoTime();
             switch (mapping.map(record, System.currentTimeMillis(), receivedNanos)) {
@@ -231,24 +239,12 @@ public class StreamService {
         workers.submit(ticket, r.options().batchKey(), r.receivedNanos(), r.deadlineNanos());
     }
 
-    /** Writes the result, then settles the record: ack once every write is acknowledged, else nack. */
+    /** Writes the result, then settles the record (see {@link ResultDelivery}). */
     private void complete(Ticket ticket, WireResult result) {
         if (result instanceof ErrorResult e) {
             metrics.error(ErrorCode.valueOf(e.error().code()));
         }
-        try {
-            publisher.publish(ticket.record, result).whenComplete((ok, t) -> {
-                if (t == null) {
-                    ticket.ack();
-                } else {
-                    LOG.errorf(t, "cannot write the result of %s; the record stays uncommitted", result.id());
-                    ticket.nack(t);
-                }
-            });
-        } catch (RuntimeException t) {
-            LOG.errorf(t, "cannot write the result of %s; the record stays uncommitted", result.id());
-            ticket.nack(t);
-        }
+        delivery.deliver(ticket, result);
     }
 
     private static IncomingRecord toRecord(Message<byte[]> message) {

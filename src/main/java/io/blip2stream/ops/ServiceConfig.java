@@ -1,6 +1,7 @@
 package io.blip2stream.ops;
 
 import io.blip2stream.batching.BatchPolicy;
+import io.blip2stream.messaging.DeliveryMode;
 import io.blip2stream.messaging.FetchPolicy;
 import io.blip2stream.messaging.RequestLimits;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -62,6 +63,9 @@ public class ServiceConfig {
     @ConfigProperty(name = "blip2.shutdown-timeout-ms")
     long shutdownTimeoutMs;
 
+    @ConfigProperty(name = "blip2.delivery")
+    String delivery;
+
     public Path bundle() {
         return Path.of(bundle);
     }
@@ -91,5 +95,10 @@ public class ServiceConfig {
 
     public long shutdownTimeoutMs() {
         return shutdownTimeoutMs;
+    }
+
+    /** At-least-once (the default) or exactly-once, from {@code blip2.delivery}. */
+    public DeliveryMode delivery() {
+        return DeliveryMode.of(delivery);
     }
 }

@@ -39,8 +39,17 @@ final class KafkaTestClient implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
 
-    /** Starts reading the output topics from their current ends. */
+    /** Starts reading the output topics from their current ends, uncommitted records included. */
     KafkaTestClient() {
+        this(false);
+    }
+
+    /**
+     * Starts reading the output topics from their current ends.
+     *
+     * @param readCommitted read only records of committed transactions ({@code isolation.level=read_committed})
+     */
+    KafkaTestClient(boolean readCommitted) {
         String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
         producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -50,6 +59,7 @@ final class KafkaTestClient implements AutoCloseable {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaBrokerResource.MAX_MESSAGE_BYTES * 2),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> parts = new ArrayList<>();

@@ -53,6 +53,12 @@ public final class KafkaBrokerExtension implements BeforeAllCallback {
                         .setNumBrokerNodes(1)
                         .setNumControllerNodes(1)
                         .build())
+                        // consumer groups and transactions with one broker
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("offsets.topic.num.partitions", "1")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.min.isr", "1")
+                        .setConfigProp("group.initial.rebalance.delay.ms", "0")
                         .build();
                 cluster.format();
                 cluster.startup();
