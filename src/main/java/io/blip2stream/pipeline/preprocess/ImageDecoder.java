@@ -66,6 +66,12 @@ public final class ImageDecoder {
     }
 
     private RgbImage decodePixels(byte[] encoded, ImageFormat format, ImageMetadata meta) {
+        if (format == ImageFormat.WEBP) {
+            Optional<RgbImage> lossy = decodeLossyWebp(encoded);
+            if (lossy.isPresent()) {
+                return lossy.get();
+            }
+        }
         ImageReader reader = readerFor(format);
         List<String> warnings = new ArrayList<>();
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
@@ -97,6 +103,20 @@ public final class ImageDecoder {
                     "the " + format + " image could not be decoded: " + e.getMessage(), e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /** A still lossy WebP, decoded as libwebp does; empty for other WebP files. */
+    private Optional<RgbImage> decodeLossyWebp(byte[] encoded) {
+        try {
+            Optional<WebpLossy> lossy = WebpLossy.find(encoded);
+            if (lossy.isEmpty()) {
+                return Optional.empty();
+            }
+            checkDimensions(lossy.get().width(), lossy.get().height());
+            return Optional.of(lossy.get().decode(encoded));
+        } catch (Vp8Exception | IndexOutOfBoundsException e) {
+            throw new Blip2Exception(ErrorCode.INVALID_IMAGE, "the WebP image could not be decoded: " + e.getMessage(), e);
         }
     }
 
