@@ -35,7 +35,7 @@ final class Vp8Decoder {
     /** The sub-block context a 16x16 mode leaves for its neighbours, by 16x16 mode. */
     private static final int[] CONTEXT_OF_16X16 = {B_DC_PRED, B_VE_PRED, B_HE_PRED, B_TM_PRED};
 
-    /** Per-macroblock decoding results. */
+    /** One macroblock's modes and coefficients; reused along a row. */
     static final class Macroblock {
         int segment;
         boolean skip;
@@ -52,7 +52,9 @@ final class Vp8Decoder {
     }
 
     /**
-     * Decodes one VP8 key frame.
+     * Decodes one VP8 key frame, one macroblock row at a time as libwebp does: the row's modes
+     * from the first partition, then each macroblock's tokens, prediction and residuals; the loop
+     * filter runs over the whole frame at the end.
      *
      * @param data   the bytes holding the frame
      * @param offset where the frame (the payload of a {@code VP8 } chunk) starts
@@ -61,87 +63,91 @@ final class Vp8Decoder {
      */
     static Vp8Planes decode(byte[] data, int offset, int length) {
         Vp8FrameHeader h = Vp8FrameHeader.parse(data, offset, length);
-        Macroblock[] mbs = new Macroblock[h.mbCols() * h.mbRows()]; // [mbRows, mbCols]
-        parseModes(h, mbs);
-        parseTokens(h, mbs);
-        Vp8Planes planes = Vp8Predictor.reconstruct(h, mbs);
-        Vp8LoopFilter.apply(h, mbs, planes);
+        int cols = h.mbCols();
+        Vp8Predictor predictor = new Vp8Predictor(h);
+        byte[] filterInfo = new byte[cols * h.mbRows()]; // [mbRows, mbCols]
+        Macroblock[] row = new Macroblock[cols]; // [mbCols]
+        for (int i = 0; i < cols; i++) {
+            row[i] = new Macroblock();
+        }
+        int[] topModes = new int[4 * cols]; // [mbCols * 4] sub-block modes along the bottom of the row above
+        int[][] topNz = new int[cols][9]; // [mbCols, 9] non-zero flags: 0-3 Y, 4-5 U, 6-7 V, 8 Y2
+        int[] leftNz = new int[9];
+        for (int my = 0; my < h.mbRows(); my++) {
+            parseModes(h, row, topModes);
+            Vp8BoolDecoder tokens = h.tokenPartition(my);
+            Arrays.fill(leftNz, 0);
+            for (int mx = 0; mx < cols; mx++) {
+                Macroblock mb = row[mx];
+                parseTokens(h, tokens, mb, topNz[mx], leftNz);
+                if (tokens.eof()) {
+                    throw new Vp8Exception("premature end of a token partition");
+                }
+                predictor.reconstruct(mb, mx, my);
+                filterInfo[my * cols + mx] = Vp8LoopFilter.info(mb.segment, mb.yMode == B_PRED, mb.nonZero);
+            }
+        }
+        Vp8Planes planes = predictor.planes();
+        Vp8LoopFilter.apply(h, filterInfo, planes);
         return planes;
     }
 
-    private static void parseModes(Vp8FrameHeader h, Macroblock[] mbs) {
+    /** libwebp {@code ParseIntraModeRow}: segment, skip flag and modes of one macroblock row. */
+    private static void parseModes(Vp8FrameHeader h, Macroblock[] row, int[] top) {
         Vp8BoolDecoder br = h.firstPartition();
-        int[] top = new int[4 * h.mbCols()]; // [mbCols * 4] sub-block modes above
-        int[] left = new int[4];
-        for (int my = 0; my < h.mbRows(); my++) {
-            Arrays.fill(left, B_DC_PRED);
-            for (int mx = 0; mx < h.mbCols(); mx++) {
-                Macroblock mb = new Macroblock();
-                mbs[my * h.mbCols() + mx] = mb;
-                if (h.updateSegmentMap()) {
-                    int[] sp = h.segmentProbs();
-                    mb.segment = br.readBool(sp[0]) == 0 ? br.readBool(sp[1]) : 2 + br.readBool(sp[2]);
-                }
-                if (h.skipProb() >= 0) {
-                    mb.skip = br.readBool(h.skipProb()) == 1;
-                }
-                if (br.readBool(145) == 0) {
-                    mb.yMode = B_PRED;
-                    for (int y = 0; y < 4; y++) {
-                        int l = left[y];
-                        for (int x = 0; x < 4; x++) {
-                            int m = br.readTree(Vp8Tables.BMODE_TREE, Vp8Tables.BMODE_PROBS[top[4 * mx + x]][l]);
-                            mb.subModes[4 * y + x] = m;
-                            top[4 * mx + x] = m;
-                            l = m;
-                        }
-                        left[y] = l;
+        int[] left = {B_DC_PRED, B_DC_PRED, B_DC_PRED, B_DC_PRED};
+        for (int mx = 0; mx < row.length; mx++) {
+            Macroblock mb = row[mx];
+            mb.segment = 0;
+            if (h.updateSegmentMap()) {
+                int[] sp = h.segmentProbs();
+                mb.segment = br.readBool(sp[0]) == 0 ? br.readBool(sp[1]) : 2 + br.readBool(sp[2]);
+            }
+            mb.skip = h.skipProb() >= 0 && br.readBool(h.skipProb()) == 1;
+            if (br.readBool(145) == 0) {
+                mb.yMode = B_PRED;
+                for (int y = 0; y < 4; y++) {
+                    int l = left[y];
+                    for (int x = 0; x < 4; x++) {
+                        int m = br.readTree(Vp8Tables.BMODE_TREE, Vp8Tables.BMODE_PROBS[top[4 * mx + x]][l]);
+                        mb.subModes[4 * y + x] = m;
+                        top[4 * mx + x] = m;
+                        l = m;
                     }
-                } else {
-                    mb.yMode = br.readBool(156) == 1
-                            ? (br.readBool(128) == 1 ? TM_PRED : H_PRED)
-                            : (br.readBool(163) == 1 ? V_PRED : DC_PRED);
-                    int ctx = CONTEXT_OF_16X16[mb.yMode];
-                    Arrays.fill(top, 4 * mx, 4 * mx + 4, ctx);
-                    Arrays.fill(left, ctx);
+                    left[y] = l;
                 }
-                mb.uvMode = br.readBool(142) == 0 ? DC_PRED
-                        : br.readBool(114) == 0 ? V_PRED
-                        : br.readBool(183) == 1 ? TM_PRED : H_PRED;
+            } else {
+                mb.yMode = br.readBool(156) == 1
+                        ? (br.readBool(128) == 1 ? TM_PRED : H_PRED)
+                        : (br.readBool(163) == 1 ? V_PRED : DC_PRED);
+                int ctx = CONTEXT_OF_16X16[mb.yMode];
+                Arrays.fill(top, 4 * mx, 4 * mx + 4, ctx);
+                Arrays.fill(left, ctx);
             }
-            if (br.eof()) {
-                throw new Vp8Exception("premature end of the first partition");
-            }
+            mb.uvMode = br.readBool(142) == 0 ? DC_PRED
+                    : br.readBool(114) == 0 ? V_PRED
+                    : br.readBool(183) == 1 ? TM_PRED : H_PRED;
+        }
+        if (br.eof()) {
+            throw new Vp8Exception("premature end of the first partition");
         }
     }
 
-    private static void parseTokens(Vp8FrameHeader h, Macroblock[] mbs) {
-        int cols = h.mbCols();
-        // non-zero flags of the blocks along the edges: 0-3 Y, 4-5 U, 6-7 V, 8 Y2
-        int[][] topNz = new int[cols][9]; // [mbCols, 9]
-        int[] leftNz = new int[9];
-        for (int my = 0; my < h.mbRows(); my++) {
-            Vp8BoolDecoder br = h.tokenPartition(my);
-            Arrays.fill(leftNz, 0);
-            for (int mx = 0; mx < cols; mx++) {
-                Macroblock mb = mbs[my * cols + mx];
-                int[] tnz = topNz[mx];
-                if (!mb.skip) {
-                    mb.nonZero = parseResiduals(h, br, mb, tnz, leftNz);
-                } else {
-                    for (int i = 0; i < 8; i++) {
-                        tnz[i] = 0;
-                        leftNz[i] = 0;
-                    }
-                    if (mb.yMode != B_PRED) {
-                        tnz[8] = 0;
-                        leftNz[8] = 0;
-                    }
-                }
-                if (br.eof()) {
-                    throw new Vp8Exception("premature end of a token partition");
-                }
-            }
+    /** The coefficients of one macroblock, or the contexts a skipped one leaves. */
+    private static void parseTokens(Vp8FrameHeader h, Vp8BoolDecoder br, Macroblock mb, int[] tnz, int[] lnz) {
+        Arrays.fill(mb.coeffs, (short) 0);
+        mb.nonZero = false;
+        if (!mb.skip) {
+            mb.nonZero = parseResiduals(h, br, mb, tnz, lnz);
+            return;
+        }
+        for (int i = 0; i < 8; i++) {
+            tnz[i] = 0;
+            lnz[i] = 0;
+        }
+        if (mb.yMode != B_PRED) {
+            tnz[8] = 0;
+            lnz[8] = 0;
         }
     }
 

@@ -15,7 +15,20 @@ final class Vp8LoopFilter {
     record Strength(int limit, int interiorLimit, int hevThreshold, boolean inner) {
     }
 
-    static void apply(Vp8FrameHeader h, Vp8Decoder.Macroblock[] mbs, Vp8Planes p) {
+    private static final int I4X4 = 0x04;
+    private static final int NON_ZERO = 0x08;
+
+    /** What the filter needs of a macroblock, in one byte: segment, 4x4 prediction, coefficients. */
+    static byte info(int segment, boolean i4x4, boolean nonZero) {
+        return (byte) (segment | (i4x4 ? I4X4 : 0) | (nonZero ? NON_ZERO : 0));
+    }
+
+    /**
+     * Filters the frame in place.
+     *
+     * @param info one {@link #info} byte per macroblock    // [mbRows, mbCols]
+     */
+    static void apply(Vp8FrameHeader h, byte[] info, Vp8Planes p) {
         int type = h.filterType();
         if (type == 0) {
             return;
@@ -24,13 +37,12 @@ final class Vp8LoopFilter {
         int cols = h.mbCols();
         for (int my = 0; my < h.mbRows(); my++) {
             for (int mx = 0; mx < cols; mx++) {
-                Vp8Decoder.Macroblock mb = mbs[my * cols + mx];
-                boolean i4x4 = mb.yMode == Vp8Decoder.B_PRED;
-                Strength s = strengths[mb.segment][i4x4 ? 1 : 0];
+                int mb = info[my * cols + mx];
+                Strength s = strengths[mb & 0x03][(mb & I4X4) != 0 ? 1 : 0];
                 if (s.limit() == 0) {
                     continue;
                 }
-                boolean inner = s.inner() || mb.nonZero;
+                boolean inner = s.inner() || (mb & NON_ZERO) != 0;
                 filterMacroblock(type, s, inner, p, mx, my);
             }
         }

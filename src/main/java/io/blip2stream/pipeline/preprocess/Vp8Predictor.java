@@ -23,51 +23,63 @@ final class Vp8Predictor {
     private static final int UV_BPS = 9;
     private static final int UV0 = UV_BPS + 1;
 
-    private Vp8Predictor() {
+    private final int cols;
+    private final int yStride;
+    private final int uvStride;
+    private final byte[] yPlane;
+    private final byte[] uPlane;
+    private final byte[] vPlane;
+    private final Vp8Planes planes;
+    private final int[] yWork = new int[BPS * 17]; // [17, 21] work block with its border
+    private final int[] uWork = new int[UV_BPS * 9]; // [9, 9]
+    private final int[] vWork = new int[UV_BPS * 9];
+
+    /** A predictor writing into new frame planes of the header's size. */
+    Vp8Predictor(Vp8FrameHeader h) {
+        cols = h.mbCols();
+        yStride = 16 * cols;
+        uvStride = 8 * cols;
+        yPlane = new byte[yStride * 16 * h.mbRows()]; // [mbRows * 16, yStride]
+        uPlane = new byte[uvStride * 8 * h.mbRows()]; // [mbRows * 8, uvStride]
+        vPlane = new byte[uvStride * 8 * h.mbRows()];
+        planes = new Vp8Planes(h.width(), h.height(), yPlane, yStride, uPlane, vPlane, uvStride);
     }
 
-    static Vp8Planes reconstruct(Vp8FrameHeader h, Vp8Decoder.Macroblock[] mbs) {
-        int cols = h.mbCols();
-        int rows = h.mbRows();
-        int yStride = 16 * cols;
-        int uvStride = 8 * cols;
-        byte[] yPlane = new byte[yStride * 16 * rows]; // [rows * 16, yStride]
-        byte[] uPlane = new byte[uvStride * 8 * rows]; // [rows * 8, uvStride]
-        byte[] vPlane = new byte[uvStride * 8 * rows];
-        int[] y = new int[BPS * 17]; // [17, 21] work block with its border
-        int[] u = new int[UV_BPS * 9]; // [9, 9]
-        int[] v = new int[UV_BPS * 9];
-        for (int my = 0; my < rows; my++) {
-            for (int mx = 0; mx < cols; mx++) {
-                Vp8Decoder.Macroblock mb = mbs[my * cols + mx];
-                loadBorders(y, Y0, BPS, 16, yPlane, yStride, mx, my, true, cols);
-                loadBorders(u, UV0, UV_BPS, 8, uPlane, uvStride, mx, my, false, cols);
-                loadBorders(v, UV0, UV_BPS, 8, vPlane, uvStride, mx, my, false, cols);
-                if (mb.yMode == B_PRED) {
-                    for (int n = 0; n < 16; n++) {
-                        int at = Y0 + 4 * (n >> 2) * BPS + 4 * (n & 3);
-                        predict4(mb.subModes[n], y, at);
-                        Vp8Idct.add(mb.coeffs, 16 * n, y, at, BPS);
-                    }
-                } else {
-                    predictBlock(mb.yMode, y, Y0, BPS, 16, mx, my);
-                    for (int n = 0; n < 16; n++) {
-                        Vp8Idct.add(mb.coeffs, 16 * n, y, Y0 + 4 * (n >> 2) * BPS + 4 * (n & 3), BPS);
-                    }
-                }
-                predictBlock(mb.uvMode, u, UV0, UV_BPS, 8, mx, my);
-                predictBlock(mb.uvMode, v, UV0, UV_BPS, 8, mx, my);
-                for (int n = 0; n < 4; n++) {
-                    int at = UV0 + 4 * (n >> 1) * UV_BPS + 4 * (n & 1);
-                    Vp8Idct.add(mb.coeffs, 16 * (16 + n), u, at, UV_BPS);
-                    Vp8Idct.add(mb.coeffs, 16 * (20 + n), v, at, UV_BPS);
-                }
-                store(y, Y0, BPS, 16, yPlane, yStride, mx, my);
-                store(u, UV0, UV_BPS, 8, uPlane, uvStride, mx, my);
-                store(v, UV0, UV_BPS, 8, vPlane, uvStride, mx, my);
+    /** The planes written so far (all of them once every macroblock is reconstructed). */
+    Vp8Planes planes() {
+        return planes;
+    }
+
+    /**
+     * Predicts macroblock ({@code mx}, {@code my}) from its already reconstructed neighbours, adds
+     * its residuals and stores it. Macroblocks must come in raster order.
+     */
+    void reconstruct(Vp8Decoder.Macroblock mb, int mx, int my) {
+        loadBorders(yWork, Y0, BPS, 16, yPlane, yStride, mx, my, true, cols);
+        loadBorders(uWork, UV0, UV_BPS, 8, uPlane, uvStride, mx, my, false, cols);
+        loadBorders(vWork, UV0, UV_BPS, 8, vPlane, uvStride, mx, my, false, cols);
+        if (mb.yMode == B_PRED) {
+            for (int n = 0; n < 16; n++) {
+                int at = Y0 + 4 * (n >> 2) * BPS + 4 * (n & 3);
+                predict4(mb.subModes[n], yWork, at);
+                Vp8Idct.add(mb.coeffs, 16 * n, yWork, at, BPS);
+            }
+        } else {
+            predictBlock(mb.yMode, yWork, Y0, BPS, 16, mx, my);
+            for (int n = 0; n < 16; n++) {
+                Vp8Idct.add(mb.coeffs, 16 * n, yWork, Y0 + 4 * (n >> 2) * BPS + 4 * (n & 3), BPS);
             }
         }
-        return new Vp8Planes(h.width(), h.height(), yPlane, yStride, uPlane, vPlane, uvStride);
+        predictBlock(mb.uvMode, uWork, UV0, UV_BPS, 8, mx, my);
+        predictBlock(mb.uvMode, vWork, UV0, UV_BPS, 8, mx, my);
+        for (int n = 0; n < 4; n++) {
+            int at = UV0 + 4 * (n >> 1) * UV_BPS + 4 * (n & 1);
+            Vp8Idct.add(mb.coeffs, 16 * (16 + n), uWork, at, UV_BPS);
+            Vp8Idct.add(mb.coeffs, 16 * (20 + n), vWork, at, UV_BPS);
+        }
+        store(yWork, Y0, BPS, 16, yPlane, yStride, mx, my);
+        store(uWork, UV0, UV_BPS, 8, uPlane, uvStride, mx, my);
+        store(vWork, UV0, UV_BPS, 8, vPlane, uvStride, mx, my);
     }
 
     /** Fills the border of the work block from the (unfiltered) frame or the frame's edges. */
