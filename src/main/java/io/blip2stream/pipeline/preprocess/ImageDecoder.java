@@ -23,8 +23,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 /**
  * Encoded bytes to the RGB image {@code transformers.image_utils.load_image} would produce:
  * decoded, EXIF-oriented ({@code ImageOps.exif_transpose}) and converted as PIL's
- * {@code convert("RGB")}. Limits are checked before pixels are decoded. Thread-safe: every call
- * uses its own ImageIO reader.
+ * {@code convert("RGB")}. Limits are checked before pixels are decoded. Still lossy WebP images
+ * are decoded by {@link WebpLossy} (libwebp's exact output), everything else by ImageIO.
+ * Thread-safe: every call uses its own ImageIO reader or VP8 decoder.
  */
 public final class ImageDecoder {
 

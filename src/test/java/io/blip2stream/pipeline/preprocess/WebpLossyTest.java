@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -131,6 +132,32 @@ class WebpLossyTest {
 
         assertThat(e.code()).isEqualTo(ErrorCode.IMAGE_TOO_LARGE);
         assertThat(e.limit()).isPresent();
+    }
+
+    @Test
+    void corruptFramesDecodeOrFailAsInvalidImages() throws IOException {
+        byte[] webp = Files.readAllBytes(VP8.resolve("partitions4_sharp7_200x140.webp"));
+        Random random = new Random(11);
+        int decoded = 0;
+        int refused = 0;
+        for (int round = 0; round < 200; round++) {
+            byte[] corrupt = webp.clone();
+            for (int k = 0; k < 1 + round % 4; k++) {
+                int at = 20 + random.nextInt(corrupt.length - 20); // anywhere in the VP8 payload
+                corrupt[at] = (byte) random.nextInt(256);
+            }
+            try {
+                RgbImage rgb = decoder.decode(corrupt);
+                assertThat(rgb.width()).isEqualTo(200);
+                decoded++;
+            } catch (Blip2Exception e) {
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.INVALID_IMAGE);
+                refused++;
+            }
+        }
+
+        assertThat(decoded + refused).isEqualTo(200);
+        assertThat(refused).as("some corruptions are detected").isPositive();
     }
 
     private Blip2Exception error(byte[] bytes) {
