@@ -7,6 +7,10 @@ records what Hugging Face feeds the vision tower for each of them:
 ``src/test/resources/golden/pixels/<file>.f32.gz`` (gzip of little-endian float32
 pixel_values ``[3, 224, 224]``, CHW) and ``src/test/resources/golden/images.json``.
 
+Also writes lossy WebP files made with libwebp's own encoder options (simple loop filter, token
+partitions, segments, skipped macroblocks) and PIL's full-size RGB decoding of each to
+``src/test/resources/images/vp8/`` (see ``write_vp8_images``).
+
 Run inside the reference environment (see ``regenerate-fixtures.sh``)::
 
     python3 src/test/python/make_test_images.py --resources src/test/resources
@@ -15,6 +19,8 @@ Run inside the reference environment (see ``regenerate-fixtures.sh``)::
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gzip
 import io
 import json
@@ -126,7 +132,114 @@ def write_images(out: Path) -> list[str]:
 
     save("bmp_100x80.bmp", _scene(100, 80, 16))
     save("lossless_200x200.webp", _scene(200, 200, 17), lossless=True)
+
+    # Lossy WebP (VP8): an odd size, a VP8X file with an ALPH chunk, and one smaller than a macroblock.
+    save("lossy_333x251.webp", _scene(333, 251, 18), quality=80)
+    lossy_rgba = _scene(151, 111, 19).convert("RGBA")
+    lossy_alpha = np.tile(np.linspace(0, 255, 151, dtype=np.float64)[None, :], (111, 1))  # [111, 151]
+    lossy_alpha[20:60, 30:90] = 0
+    lossy_rgba.putalpha(Image.fromarray(lossy_alpha.astype(np.uint8), "L"))
+    save("lossy_alpha_151x111.webp", lossy_rgba, quality=70)
+    save("lossy_17x9.webp", _scene(17, 9, 20), quality=75)
     return files
+
+
+class _WebPConfig(ctypes.Structure):
+    """libwebp's ``WebPConfig`` (encode.h, ABI 2.x), with room to spare at the end."""
+
+    _fields_ = [(name, ctypes.c_int) for name in ("lossless",)] + [("quality", ctypes.c_float)] + [
+        (name, ctypes.c_int) for name in ("method", "image_hint", "target_size")] + [("target_PSNR", ctypes.c_float)] + [
+        (name, ctypes.c_int) for name in (
+            "segments", "sns_strength", "filter_strength", "filter_sharpness", "filter_type", "autofilter",
+            "alpha_compression", "alpha_filtering", "alpha_quality", "pass_", "show_compressed", "preprocessing",
+            "partitions", "partition_limit", "emulate_jpeg_size", "thread_level", "low_memory", "near_lossless",
+            "exact", "use_delta_palette", "use_sharp_yuv", "qmin", "qmax")] + [("spare", ctypes.c_uint32 * 16)]
+
+
+class _WebPPicture(ctypes.Structure):
+    """libwebp's ``WebPPicture`` (encode.h, ABI 2.x), with room to spare at the end."""
+
+    _fields_ = [("use_argb", ctypes.c_int), ("colorspace", ctypes.c_int), ("width", ctypes.c_int),
+                ("height", ctypes.c_int), ("y", ctypes.c_void_p), ("u", ctypes.c_void_p), ("v", ctypes.c_void_p),
+                ("y_stride", ctypes.c_int), ("uv_stride", ctypes.c_int), ("a", ctypes.c_void_p),
+                ("a_stride", ctypes.c_int), ("pad1", ctypes.c_uint32 * 2), ("argb", ctypes.c_void_p),
+                ("argb_stride", ctypes.c_int), ("pad2", ctypes.c_uint32 * 3), ("writer", ctypes.c_void_p),
+                ("custom_ptr", ctypes.c_void_p), ("extra_info_type", ctypes.c_int), ("extra_info", ctypes.c_void_p),
+                ("stats", ctypes.c_void_p), ("error_code", ctypes.c_int), ("progress_hook", ctypes.c_void_p),
+                ("user_data", ctypes.c_void_p), ("pad3", ctypes.c_uint32 * 3), ("pad4", ctypes.c_void_p),
+                ("pad5", ctypes.c_void_p), ("pad6", ctypes.c_uint32 * 8), ("memory_", ctypes.c_void_p),
+                ("memory_argb_", ctypes.c_void_p), ("pad7", ctypes.c_void_p * 2), ("spare", ctypes.c_uint64 * 16)]
+
+
+class _WebPMemoryWriter(ctypes.Structure):
+    _fields_ = [("mem", ctypes.c_void_p), ("size", ctypes.c_size_t), ("max_size", ctypes.c_size_t),
+                ("spare", ctypes.c_uint32 * 8)]
+
+
+_WEBP_ENCODER_ABI = 0x020F
+
+
+def _encode_vp8(img: Image.Image, **options) -> bytes:
+    """Lossy WebP through libwebp's advanced API, for the encoder options Pillow does not expose
+    (simple loop filter, sharpness, token partitions, segments)."""
+    lib = ctypes.CDLL(ctypes.util.find_library("webp") or "libwebp.so.7")
+    config = _WebPConfig()
+    if not lib.WebPConfigInitInternal(ctypes.byref(config), 0, ctypes.c_float(75.0), _WEBP_ENCODER_ABI):
+        raise RuntimeError("WebPConfigInit failed")
+    for key, value in options.items():
+        setattr(config, key, value)
+    if not lib.WebPValidateConfig(ctypes.byref(config)):
+        raise ValueError(f"invalid WebP options {options}")
+    picture = _WebPPicture()
+    if not lib.WebPPictureInitInternal(ctypes.byref(picture), _WEBP_ENCODER_ABI):
+        raise RuntimeError("WebPPictureInit failed")
+    picture.width, picture.height = img.width, img.height
+    rgb = np.ascontiguousarray(np.asarray(img.convert("RGB")))  # [h, w, 3]
+    writer = _WebPMemoryWriter()
+    try:
+        if not lib.WebPPictureImportRGB(ctypes.byref(picture), rgb.ctypes.data_as(ctypes.c_void_p), 3 * img.width):
+            raise RuntimeError("WebPPictureImportRGB failed")
+        lib.WebPMemoryWriterInit(ctypes.byref(writer))
+        picture.writer = ctypes.cast(lib.WebPMemoryWrite, ctypes.c_void_p).value
+        picture.custom_ptr = ctypes.addressof(writer)
+        if not lib.WebPEncode(ctypes.byref(config), ctypes.byref(picture)):
+            raise RuntimeError(f"WebPEncode failed with error {picture.error_code}")
+        return ctypes.string_at(writer.mem, writer.size)
+    finally:
+        lib.WebPPictureFree(ctypes.byref(picture))
+        lib.WebPMemoryWriterClear(ctypes.byref(writer))
+
+
+def write_vp8_images(out: Path) -> list[str]:
+    """Lossy WebP files covering the VP8 decoder's paths, decoded to full-size RGB by PIL.
+
+    Writes ``<name>.webp`` and ``<name>.rgb.gz`` (gzip of PIL's ``convert("RGB")`` bytes,
+    ``[h, w, 3]``) into ``out``; returns the names in a fixed order.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    flat = Image.fromarray((np.asarray(_scene(160, 96, 43)) // 64 * 64).astype(np.uint8))
+    cases = [
+        ("simple_filter_123x77", _scene(123, 77, 40), dict(quality=60, filter_type=0, filter_strength=60)),
+        ("partitions4_sharp7_200x140", _scene(200, 140, 41),
+         dict(quality=70, partitions=3, filter_sharpness=7, filter_strength=80)),
+        ("segments4_q5_97x131", _scene(97, 131, 42), dict(quality=5, segments=4, sns_strength=100)),
+        ("skip_flat_160x96", flat, dict(quality=2, method=1)),
+        ("nofilter_q100_64x48", _scene(64, 48, 44), dict(quality=100, filter_strength=0)),
+        ("one_pixel_1x1", _scene(1, 1, 45), dict(quality=80)),
+    ]
+    names = []
+    for name, img, options in cases:
+        path = out / f"{name}.webp"
+        path.write_bytes(_encode_vp8(img, **options))
+        with Image.open(path) as decoded:
+            rgb = np.ascontiguousarray(np.asarray(decoded.convert("RGB")))  # [h, w, 3]
+        buf = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+            gz.write(rgb.tobytes())
+        (out / f"{name}.rgb.gz").write_bytes(buf.getvalue())
+        names.append(name)
+        print(f"  vp8/{name}: {img.width}x{img.height} {options}", flush=True)
+    return names
 
 
 def _exif_orientation(img: Image.Image) -> int:
@@ -170,6 +283,7 @@ def main() -> None:
     files = write_images(args.resources / "images")
     print(f"wrote {len(files)} images", flush=True)
     record_pixels(args.resources / "images", args.resources / "golden", files)
+    write_vp8_images(args.resources / "images" / "vp8")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #   bash src/test/python/regenerate-fixtures.sh
 #
 # 1. src/test/resources/images/*            deterministic test images (Pillow, fixed seeds)
+#    src/test/resources/images/vp8/*        lossy WebP from libwebp encoder options + PIL RGB
 #    src/test/resources/golden/pixels/*     HF pixel_values per image, golden/images.json
 # 2. build/tiny-checkpoints/<name>          tiny random-weight HF checkpoints + trained tokenizers
 #    src/test/resources/bundles/<name>      exported and self-verified by src/main/python/export_blip2.py

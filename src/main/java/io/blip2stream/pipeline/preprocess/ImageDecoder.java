@@ -23,8 +23,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 /**
  * Encoded bytes to the RGB image {@code transformers.image_utils.load_image} would produce:
  * decoded, EXIF-oriented ({@code ImageOps.exif_transpose}) and converted as PIL's
- * {@code convert("RGB")}. Limits are checked before pixels are decoded. Thread-safe: every call
- * uses its own ImageIO reader.
+ * {@code convert("RGB")}. Limits are checked before pixels are decoded. Still lossy WebP images
+ * are decoded by {@link WebpLossy} (libwebp's exact output), everything else by ImageIO.
+ * Thread-safe: every call uses its own ImageIO reader or VP8 decoder.
  */
 public final class ImageDecoder {
 
@@ -66,6 +67,12 @@ public final class ImageDecoder {
     }
 
     private RgbImage decodePixels(byte[] encoded, ImageFormat format, ImageMetadata meta) {
+        if (format == ImageFormat.WEBP) {
+            Optional<RgbImage> lossy = decodeLossyWebp(encoded);
+            if (lossy.isPresent()) {
+                return lossy.get();
+            }
+        }
         ImageReader reader = readerFor(format);
         List<String> warnings = new ArrayList<>();
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
@@ -97,6 +104,20 @@ public final class ImageDecoder {
                     "the " + format + " image could not be decoded: " + e.getMessage(), e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /** A still lossy WebP, decoded as libwebp does; empty for other WebP files. */
+    private Optional<RgbImage> decodeLossyWebp(byte[] encoded) {
+        try {
+            Optional<WebpLossy> lossy = WebpLossy.find(encoded);
+            if (lossy.isEmpty()) {
+                return Optional.empty();
+            }
+            checkDimensions(lossy.get().width(), lossy.get().height());
+            return Optional.of(lossy.get().decode(encoded));
+        } catch (Vp8Exception | IndexOutOfBoundsException e) {
+            throw new Blip2Exception(ErrorCode.INVALID_IMAGE, "the WebP image could not be decoded: " + e.getMessage(), e);
         }
     }
 
