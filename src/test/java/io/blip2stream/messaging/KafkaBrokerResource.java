@@ -1,74 +1,57 @@
 package io.blip2stream.messaging;
 
+import io.blip2stream.testing.SharedKafkaCluster;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * One real Kafka broker for the whole test run: Kafka's own in-process KRaft test kit (one
- * combined broker + controller node), with the service's topics created up front. Use with
+ * The service's broker and topics in {@code @QuarkusTest} classes: the run's
+ * {@link SharedKafkaCluster} (one real broker for every test of the run, plain JUnit tests
+ * included), with the service's topics created on it if they are missing. Use with
  * {@code @WithTestResource(value = KafkaBrokerResource.class, scope = TestResourceScope.GLOBAL)}.
+ *
+ * <p>The topics have names of their own, set through the {@code blip2.topics.*} keys: the packaged
+ * names ({@code blip2.images}, …) belong to {@code TopicsCommandTest}, which creates them on the
+ * same broker. A test profile restarts the application and calls {@link #start()} again: the
+ * broker, the topics and their records stay.
  */
 public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
 
     /** Partitions of each input topic: several, so that records arrive from more than one. */
     public static final int INPUT_PARTITIONS = 3;
-    static final int MAX_MESSAGE_BYTES = 10_485_760;
+    static final int MAX_MESSAGE_BYTES = SharedKafkaCluster.MAX_MESSAGE_BYTES;
 
-    private KafkaClusterTestKit cluster;
+    static final String IMAGES = "service-test.images";
+    static final String QUESTIONS = "service-test.questions";
+    static final String CAPTIONS = "service-test.captions";
+    static final String ANSWERS = "service-test.answers";
+    static final String DLQ = "service-test.dlq";
 
     @Override
     public Map<String, String> start() {
-        try {
-            cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("offsets.topic.num.partitions", "1")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES + 65_536))
-                    .build();
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
-            createTopics(cluster.bootstrapServers());
-            return Map.of("kafka.bootstrap.servers", cluster.bootstrapServers());
-        } catch (Exception e) {
-            throw new IllegalStateException("the test broker did not start", e);
-        }
-    }
-
-    private static void createTopics(String bootstrap) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            Map<String, String> inputs = Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
-            Map<String, String> dlq = Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES + 65_536));
-            admin.createTopics(List.of(
-                    new NewTopic("blip2.images", INPUT_PARTITIONS, (short) 1).configs(inputs),
-                    new NewTopic("blip2.questions", INPUT_PARTITIONS, (short) 1).configs(inputs),
-                    new NewTopic("blip2.captions", 1, (short) 1).configs(inputs),
-                    new NewTopic("blip2.answers", 1, (short) 1).configs(inputs),
-                    new NewTopic("blip2.dlq", 1, (short) 1).configs(dlq))).all().get();
-        }
+        String bootstrap = SharedKafkaCluster.bootstrapServers();
+        Map<String, String> topic = Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        Map<String, String> dlq = Map.of("max.message.bytes", Integer.toString(SharedKafkaCluster.BROKER_MESSAGE_MAX_BYTES));
+        SharedKafkaCluster.createTopics(bootstrap, List.of(
+                new NewTopic(IMAGES, INPUT_PARTITIONS, (short) 1).configs(topic),
+                new NewTopic(QUESTIONS, INPUT_PARTITIONS, (short) 1).configs(topic),
+                new NewTopic(CAPTIONS, 1, (short) 1).configs(topic),
+                new NewTopic(ANSWERS, 1, (short) 1).configs(topic),
+                new NewTopic(DLQ, 1, (short) 1).configs(dlq)));
+        return Map.of(
+                "kafka.bootstrap.servers", bootstrap,
+                "blip2.topics.images", IMAGES,
+                "blip2.topics.questions", QUESTIONS,
+                "blip2.topics.captions", CAPTIONS,
+                "blip2.topics.answers", ANSWERS,
+                "blip2.topics.dlq", DLQ);
     }
 
     @Override
     public void stop() {
-        if (cluster != null) {
-            try {
-                cluster.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("the test broker did not stop", e);
-            }
-        }
+        // the broker outlives each application of the run: the shared cluster stops when the JVM exits
     }
 }

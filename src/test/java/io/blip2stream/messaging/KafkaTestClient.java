@@ -29,11 +29,11 @@ import static org.awaitility.Awaitility.await;
 /** Produces requests and reads what the service wrote after a given point, on the test broker. */
 final class KafkaTestClient implements AutoCloseable {
 
-    static final String IMAGES = "blip2.images";
-    static final String QUESTIONS = "blip2.questions";
-    static final String CAPTIONS = "blip2.captions";
-    static final String ANSWERS = "blip2.answers";
-    static final String DLQ = "blip2.dlq";
+    static final String IMAGES = KafkaBrokerResource.IMAGES;
+    static final String QUESTIONS = KafkaBrokerResource.QUESTIONS;
+    static final String CAPTIONS = KafkaBrokerResource.CAPTIONS;
+    static final String ANSWERS = KafkaBrokerResource.ANSWERS;
+    static final String DLQ = KafkaBrokerResource.DLQ;
     private static final List<String> OUTPUTS = List.of(CAPTIONS, ANSWERS, DLQ);
 
     private final KafkaProducer<byte[], byte[]> producer;
