@@ -201,6 +201,11 @@ public final class ServiceProcess implements AutoCloseable {
         return log;
     }
 
+    /** The operating-system process (its pid, its CPU time). */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {
