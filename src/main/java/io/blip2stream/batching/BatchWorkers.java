@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -21,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Each batch goes through two steps: {@link Handler#prepare} (work that needs no device, such
  * as image decoding) and {@link Handler#run} (the device). When a full batch is already waiting
  * as a worker starts running one, its preparation runs meanwhile on the worker's own preparation
- * thread, so the device never waits for it. At most one batch per worker is prepared ahead: the
+ * thread (one thread: it takes at most one core from the batch running), so the device does not
+ * wait for it. At most one batch per worker is prepared ahead: the
  * memory held stays bounded by two batches per worker.
  *
  * @param <T> the queued request
@@ -64,8 +66,7 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
      */
     public void start(int count, String name) {
         for (int i = 0; i < count; i++) {
-            ExecutorService preparer = Executors.newSingleThreadExecutor(
-                    Thread.ofPlatform().name(name + "-prepare-" + i).daemon(true).factory());
+            ExecutorService preparer = preparer(name + "-prepare-" + i);
             preparers.add(preparer);
             Thread t = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(() -> {
                 try {
@@ -170,6 +171,20 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             ahead = prepareAhead(preparer);
             run(current);
         }
+    }
+
+    /**
+     * A pool of one thread. A fork-join pool, so that parallel streams in {@link Handler#prepare}
+     * run in it too: work prepared ahead stays on one thread and takes at most one core from the
+     * batch running meanwhile.
+     */
+    private static ExecutorService preparer(String threadName) {
+        return new ForkJoinPool(1, pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName(threadName);
+            t.setDaemon(true);
+            return t;
+        }, null, false);
     }
 
     /** Cuts the next batch now if it is full (or the workers drain) and prepares it on {@code preparer}. */

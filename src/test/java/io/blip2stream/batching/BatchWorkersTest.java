@@ -5,11 +5,13 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,6 +25,8 @@ class BatchWorkersTest {
         final ConcurrentLinkedQueue<Integer> expired = new ConcurrentLinkedQueue<>();
         /** Prepared batches, with the name of the thread that prepared each. */
         final Map<List<Integer>, String> preparedOn = new ConcurrentHashMap<>();
+        /** The threads a parallel stream in each batch's preparation ran on. */
+        final Map<List<Integer>, Set<String>> parallelOn = new ConcurrentHashMap<>();
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger runsStarted = new AtomicInteger();
         volatile boolean hold;
@@ -31,6 +35,9 @@ class BatchWorkersTest {
         public List<Integer> prepare(List<BatchState.Entry<Integer>> batch) {
             List<Integer> items = batch.stream().map(BatchState.Entry::item).toList();
             preparedOn.put(items, Thread.currentThread().getName());
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            IntStream.range(0, 256).parallel().forEach(i -> threads.add(Thread.currentThread().getName()));
+            parallelOn.put(items, threads);
             return items;
         }
 
@@ -124,6 +131,8 @@ class BatchWorkersTest {
         assertThat(recorder.batches).isEmpty();   // the first batch still runs
         assertThat(recorder.preparedOn).containsEntry(List.of(0, 1), "test-worker-0")
                 .containsEntry(List.of(2, 3), "test-worker-prepare-0");
+        // work prepared ahead stays on its one thread, parallel streams included
+        assertThat(recorder.parallelOn.get(List.of(2, 3))).containsExactly("test-worker-prepare-0");
         recorder.release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> recorder.handled() == 4);
         assertThat(recorder.batches).containsExactly(List.of(0, 1), List.of(2, 3));

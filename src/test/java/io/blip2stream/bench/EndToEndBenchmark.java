@@ -33,7 +33,17 @@ import static org.awaitility.Awaitility.await;
  * same run, on the same images and generation settings (greedy, exactly max-new-tokens tokens).
  * Every image is distinct by its bytes on both paths (the engine bench runs with its vision cache
  * off; the service's cache never hits), so both do the full preprocess + vision work per image.
+ * Every result is checked (no error; the same caption for every request on the same picture).
  * Prints a table and writes JSON.
+ *
+ * <p>The Kafka path is timed from the moment the whole backlog becomes visible on the broker (the
+ * commit of the transaction that wrote it; the service reads committed records only) to the
+ * arrival of the last result. The broker, the load generator and the result consumer run at a
+ * lower CPU priority (nice 10, where the system allows it): they stand in for a remote cluster and
+ * its clients. The service runs with the deployment's JVM options, plus
+ * {@code BENCH_SERVICE_JVM_OPTIONS} from the environment (space-separated, e.g. a JFR recording).
+ * It prints the CPU time of the service process and of the benchmark's JVM during the timed
+ * window, by thread group.
  *
  * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 512"]</pre>
  *
@@ -53,6 +63,8 @@ public final class EndToEndBenchmark {
             Path.of("src/test/resources/images/gray_256x256.png"),
             Path.of("src/test/resources/images/portrait_300x500.png"));
     private static final Duration READY = Duration.ofSeconds(180);
+    /** Nice value of the broker and the Kafka clients of the benchmark (stand-ins for remote machines). */
+    private static final int REMOTE_NICE = 10;
 
     /** The benchmark's settings. */
     record Settings(Path bundle, int batchSize, int requests, int warmup, int maxNewTokens, int partitions, Path out) {
@@ -161,7 +173,12 @@ public final class EndToEndBenchmark {
      * of the last result, so it covers consuming, processing and publishing every request.
      */
     private static Figure throughKafka(Settings s) throws Exception {
-        try (TestBroker broker = TestBroker.start()) {
+        LowPriority.Started<TestBroker> started = LowPriority.call(REMOTE_NICE, TestBroker::start);
+        System.out.println(started.nice() > 0
+                ? "the broker, the load generator and the result consumer run at nice " + started.nice()
+                        + " (they stand in for a remote cluster and its clients)"
+                : "the broker, the load generator and the result consumer run at normal priority");
+        try (TestBroker broker = started.value()) {
             WireTopics topics = new WireTopics("bench.images", "bench.questions", "bench.captions", "bench.answers");
             broker.createTopics(List.of(topics.images(), topics.questions(), topics.captions(), topics.answers(),
                     "bench.dlq"), s.partitions());
@@ -176,24 +193,29 @@ public final class EndToEndBenchmark {
                     "BLIP2_CONSUMER_GROUP", "bench",
                     "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()),
                     "BLIP2_VISION_CACHE_SIZE", "0");
-            List<String> jvm = new ArrayList<>(List.of(
+            // the JVM options of the deployment (k8s/base, Dockerfile.jvm); the engine bench's JVM has the same heap limit
+            List<String> jvm = new ArrayList<>(List.of("-XX:MaxRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError",
                     "-Dmp.messaging.incoming.images-in.isolation.level=read_committed",
                     "-Dmp.messaging.incoming.questions-in.isolation.level=read_committed",
                     "-Xlog:gc:file=" + Path.of("target", "it-logs", "e2e-bench-gc.log").toAbsolutePath()));
-            String extra = System.getenv("E2E_SERVICE_JVM");
+            String extra = System.getenv("BENCH_SERVICE_JVM_OPTIONS");
             if (extra != null) {
                 jvm.addAll(List.of(extra.split(" ")));
             }
-            try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()));
+            Map<String, Object> producerConfig = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, "e2e-bench-load",
+                    ProducerConfig.LINGER_MS_CONFIG, 2,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TestBroker.MAX_MESSAGE_BYTES,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            // the service process is started from this thread, at normal priority
+            try (ResultCollector results = LowPriority.call(started.nice(),
+                         () -> new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()))).value();
                  ServiceProcess service = ServiceProcess.start("e2e-bench", env, jvm).awaitReady(READY);
-                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                         ProducerConfig.ACKS_CONFIG, "all",
-                         ProducerConfig.TRANSACTIONAL_ID_CONFIG, "e2e-bench-load",
-                         ProducerConfig.LINGER_MS_CONFIG, 2,
-                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TestBroker.MAX_MESSAGE_BYTES,
-                         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                 KafkaProducer<byte[], byte[]> producer = LowPriority.call(started.nice(),
+                         () -> new KafkaProducer<byte[], byte[]>(producerConfig)).value()) {
                 List<ProducerRecord<byte[], byte[]>> warmup = requests(s, topics, "warmup", s.warmup());
                 List<ProducerRecord<byte[], byte[]>> timed = requests(s, topics, "timed", s.requests());
                 producer.initTransactions();
