@@ -32,6 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BatchWorkers<T, P> implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BatchWorkers.class);
+    /** Nice value of the preparation threads (the workers keep the process's). */
+    static final int PREPARE_NICE = 10;
 
     /** Prepares and runs batches; must complete every entry it is given, never throw for one bad entry. */
     public interface Handler<T, P> {
@@ -179,12 +181,26 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
      * batch running meanwhile.
      */
     private static ExecutorService preparer(String threadName) {
-        return new ForkJoinPool(1, pool -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            t.setName(threadName);
-            t.setDaemon(true);
-            return t;
-        }, null, false);
+        return new ForkJoinPool(1, pool -> new PrepareThread(pool, threadName), null, false);
+    }
+
+    /**
+     * The preparation thread. It runs at a lower CPU priority (nice {@value #PREPARE_NICE}, where the
+     * system allows it) than the worker: work prepared ahead should take the cores the running
+     * batch leaves idle, not slow the batch down. When the worker waits for it, it has the cores.
+     */
+    private static final class PrepareThread extends ForkJoinWorkerThread {
+        PrepareThread(ForkJoinPool pool, String name) {
+            super(null, pool, true);
+            setName(name);
+            setDaemon(true);
+        }
+
+        @Override
+        protected void onStart() {
+            super.onStart();
+            CpuPriority.lowerCurrentThread(PREPARE_NICE);
+        }
     }
 
     /** Cuts the next batch now if it is full (or the workers drain) and prepares it on {@code preparer}. */

@@ -2,6 +2,9 @@ package io.blip2stream.batching;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,8 @@ class BatchWorkersTest {
         final Map<List<Integer>, String> preparedOn = new ConcurrentHashMap<>();
         /** The threads a parallel stream in each batch's preparation ran on. */
         final Map<List<Integer>, Set<String>> parallelOn = new ConcurrentHashMap<>();
+        /** The nice value of the thread that prepared each batch (Linux; -100 where unknown). */
+        final Map<List<Integer>, Integer> niceOn = new ConcurrentHashMap<>();
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger runsStarted = new AtomicInteger();
         volatile boolean hold;
@@ -38,6 +43,7 @@ class BatchWorkersTest {
             Set<String> threads = ConcurrentHashMap.newKeySet();
             IntStream.range(0, 256).parallel().forEach(i -> threads.add(Thread.currentThread().getName()));
             parallelOn.put(items, threads);
+            niceOn.put(items, niceOfThisThread());
             return items;
         }
 
@@ -61,6 +67,16 @@ class BatchWorkersTest {
 
         int handled() {
             return batches.stream().mapToInt(List::size).sum();
+        }
+    }
+
+    /** The calling thread's nice value from /proc (field 19 of its stat line), or -100. */
+    private static int niceOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
+            return -100;
         }
     }
 
@@ -133,6 +149,9 @@ class BatchWorkersTest {
                 .containsEntry(List.of(2, 3), "test-worker-prepare-0");
         // work prepared ahead stays on its one thread, parallel streams included
         assertThat(recorder.parallelOn.get(List.of(2, 3))).containsExactly("test-worker-prepare-0");
+        if (recorder.niceOn.get(List.of(0, 1)) != -100) {   // Linux: prepared ahead at a lower priority
+            assertThat(recorder.niceOn.get(List.of(2, 3))).isGreaterThan(recorder.niceOn.get(List.of(0, 1)));
+        }
         recorder.release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> recorder.handled() == 4);
         assertThat(recorder.batches).containsExactly(List.of(0, 1), List.of(2, 3));

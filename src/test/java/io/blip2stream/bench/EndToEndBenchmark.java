@@ -226,6 +226,10 @@ public final class EndToEndBenchmark {
                 System.out.printf(Locale.ROOT, "%d requests written to the broker in an open transaction; "
                         + "the clock starts at its commit%n", timed.size());
 
+                if (started.nice() > 0 && LowPriority.reniceOtherThreads(started.nice())) {
+                    System.out.println("every other thread of the benchmark's JVM (its compiler and GC threads too)"
+                            + " runs at nice " + started.nice() + " from now on");
+                }
                 ThreadCpu serviceBefore = ThreadCpu.of(service.handle());
                 ThreadCpu selfBefore = ThreadCpu.of(ProcessHandle.current());
                 long start = System.nanoTime();

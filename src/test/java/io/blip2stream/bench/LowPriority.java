@@ -3,6 +3,8 @@ package io.blip2stream.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,6 +41,29 @@ final class LowPriority {
             throw failure.get();
         }
         return result.get();
+    }
+
+    /**
+     * Sets the nice value of every thread of this JVM but the calling one (the compiler and GC
+     * threads included, which compile and collect for the broker and its clients). The caller
+     * keeps its priority, and so do the processes it starts.
+     *
+     * @return whether every thread was reniced
+     */
+    static boolean reniceOtherThreads(int nice) {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+            List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
+            tasks.map(t -> t.getFileName().toString()).filter(t -> !t.equals(self)).forEach(command::add);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Sets this thread's nice value with {@code renice}; false where there is no per-thread id or no renice. */
