@@ -69,6 +69,18 @@ public final class BatchState<T> {
      * @param flush cut batches without waiting for batch-mates (shutdown)
      */
     public Next<T> nextBatch(long now, boolean flush) {
+        return next(now, flush, false);
+    }
+
+    /**
+     * As {@link #nextBatch(long, boolean)}, but cuts the batch only when it is full: a batch that
+     * waiting could not grow, so it may be cut ahead of time (while the previous batch still runs).
+     */
+    public Next<T> nextFullBatch(long now) {
+        return next(now, false, true);
+    }
+
+    private Next<T> next(long now, boolean flush, boolean fullOnly) {
         List<Entry<T>> expired = expire(now);
         ArrayDeque<Entry<T>> chosen = null;
         long wakeAt = Long.MAX_VALUE;
@@ -89,6 +101,9 @@ public final class BatchState<T> {
         }
         if (chosen == null) {
             return new Next<>(List.of(), expired, wakeAt);
+        }
+        if (fullOnly && chosen.size() < policy.maxBatchSize()) {
+            return new Next<>(List.of(), expired, now);
         }
         List<Entry<T>> batch = new ArrayList<>(Math.min(chosen.size(), policy.maxBatchSize()));
         while (batch.size() < policy.maxBatchSize() && !chosen.isEmpty()) {

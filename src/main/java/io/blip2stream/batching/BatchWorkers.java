@@ -4,6 +4,12 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,35 +19,64 @@ import java.util.concurrent.locks.ReentrantLock;
  * and handing them to a {@link Handler} (which calls the engine). The policy lives in the state;
  * this class only sleeps until the state's next decision time or a new request.
  *
+ * <p>Each batch goes through two steps: {@link Handler#prepare} (work that needs no device, such
+ * as image decoding) and {@link Handler#run} (the device). When a full batch is already waiting
+ * as a worker starts running one, its preparation runs meanwhile on the worker's own preparation
+ * thread (one thread: it takes at most one core from the batch running), so the device does not
+ * wait for it. At most one batch per worker is prepared ahead: the
+ * memory held stays bounded by two batches per worker.
+ *
  * @param <T> the queued request
+ * @param <P> a batch after {@link Handler#prepare}
  */
-public final class BatchWorkers<T> implements AutoCloseable {
+public final class BatchWorkers<T, P> implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BatchWorkers.class);
+    /** Nice value of the preparation threads (the workers keep the process's). */
+    static final int PREPARE_NICE = 10;
 
-    /** Runs batches; must complete every entry it is given, never throw for one bad entry. */
-    public interface Handler<T> {
-        void run(List<BatchState.Entry<T>> batch);
+    /** Prepares and runs batches; must complete every entry it is given, never throw for one bad entry. */
+    public interface Handler<T, P> {
+        /**
+         * The work of a batch that needs no device; may run on another thread while the worker's
+         * previous batch runs. Must not throw: what it cannot prepare, {@link #run} must still complete.
+         */
+        P prepare(List<BatchState.Entry<T>> batch);
+
+        /** Runs a prepared batch on the device and completes every entry in it. */
+        void run(P prepared);
 
         void expired(List<BatchState.Entry<T>> expired);
     }
 
     private final BatchState<T> state;
-    private final Handler<T> handler;
+    private final Handler<T, P> handler;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<ExecutorService> preparers = new ArrayList<>();
     private boolean draining;
 
-    public BatchWorkers(BatchPolicy policy, Handler<T> handler) {
+    public BatchWorkers(BatchPolicy policy, Handler<T, P> handler) {
         this.state = new BatchState<>(policy);
         this.handler = handler;
     }
 
-    /** Starts {@code count} worker threads named {@code name-i}. */
+    /**
+     * Starts {@code count} worker threads named {@code name-i}, each with a preparation thread
+     * named {@code name-prepare-i}.
+     */
     public void start(int count, String name) {
         for (int i = 0; i < count; i++) {
-            Thread t = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(this::loop);
+            ExecutorService preparer = preparer(name + "-prepare-" + i);
+            preparers.add(preparer);
+            Thread t = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(() -> {
+                try {
+                    loop(preparer);
+                } finally {
+                    preparer.shutdown();
+                }
+            });
             threads.add(t);
         }
     }
@@ -100,24 +135,102 @@ public final class BatchWorkers<T> implements AutoCloseable {
     @Override
     public void close() {
         threads.forEach(Thread::interrupt);
+        preparers.forEach(ExecutorService::shutdownNow);
     }
 
-    private void loop() {
+    private void loop(ExecutorService preparer) {
+        CompletableFuture<P> ahead = null;   // the next batch, being prepared while this one runs
         while (true) {
-            BatchState.Next<T> next;
-            lock.lock();
-            try {
-                next = awaitWork();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } finally {
-                lock.unlock();
+            P current;
+            if (ahead != null) {
+                try {
+                    current = awaitPrepared(ahead);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                ahead = null;
+            } else {
+                BatchState.Next<T> next;
+                lock.lock();
+                try {
+                    next = awaitWork();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } finally {
+                    lock.unlock();
+                }
+                if (next == null) {
+                    return;
+                }
+                expire(next.expired());
+                current = next.batch().isEmpty() ? null : prepare(next.batch());
             }
-            if (next == null) {
-                return;
+            if (current == null) {
+                continue;
             }
-            handle(next);
+            ahead = prepareAhead(preparer);
+            run(current);
+        }
+    }
+
+    /**
+     * A pool of one thread. A fork-join pool, so that parallel streams in {@link Handler#prepare}
+     * run in it too: work prepared ahead stays on one thread and takes at most one core from the
+     * batch running meanwhile.
+     */
+    private static ExecutorService preparer(String threadName) {
+        return new ForkJoinPool(1, pool -> new PrepareThread(pool, threadName), null, false);
+    }
+
+    /**
+     * The preparation thread. It runs at a lower CPU priority (nice {@value #PREPARE_NICE}, where the
+     * system allows it) than the worker: work prepared ahead should take the cores the running
+     * batch leaves idle, not slow the batch down. When the worker waits for it, it has the cores.
+     */
+    private static final class PrepareThread extends ForkJoinWorkerThread {
+        PrepareThread(ForkJoinPool pool, String name) {
+            super(null, pool, true);
+            setName(name);
+            setDaemon(true);
+        }
+
+        @Override
+        protected void onStart() {
+            super.onStart();
+            CpuPriority.lowerCurrentThread(PREPARE_NICE);
+        }
+    }
+
+    /** Cuts the next batch now if it is full (or the workers drain) and prepares it on {@code preparer}. */
+    private CompletableFuture<P> prepareAhead(ExecutorService preparer) {
+        BatchState.Next<T> next;
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            next = draining ? state.nextBatch(now, true) : state.nextFullBatch(now);
+        } finally {
+            lock.unlock();
+        }
+        expire(next.expired());
+        if (next.batch().isEmpty()) {
+            return null;
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> prepare(next.batch()), preparer);
+        } catch (RejectedExecutionException e) {
+            // closed: prepare here instead, so the batch is still run
+            return CompletableFuture.completedFuture(prepare(next.batch()));
+        }
+    }
+
+    private static <P> P awaitPrepared(CompletableFuture<P> ahead) throws InterruptedException {
+        try {
+            return ahead.get();
+        } catch (ExecutionException e) {
+            LOG.error("preparing a batch ahead failed", e.getCause());
+            return null;
         }
     }
 
@@ -140,16 +253,31 @@ public final class BatchWorkers<T> implements AutoCloseable {
         }
     }
 
-    private void handle(BatchState.Next<T> next) {
+    private P prepare(List<BatchState.Entry<T>> batch) {
         try {
-            if (!next.expired().isEmpty()) {
-                handler.expired(next.expired());
-            }
-            if (!next.batch().isEmpty()) {
-                handler.run(next.batch());
-            }
+            return handler.prepare(batch);
         } catch (RuntimeException | Error e) {
-            LOG.errorf(e, "batch handler failed on a batch of %d", next.batch().size());
+            LOG.errorf(e, "batch handler failed to prepare a batch of %d", batch.size());
+            return null;
+        }
+    }
+
+    private void run(P prepared) {
+        try {
+            handler.run(prepared);
+        } catch (RuntimeException | Error e) {
+            LOG.error("batch handler failed on a batch", e);
+        }
+    }
+
+    private void expire(List<BatchState.Entry<T>> expired) {
+        if (expired.isEmpty()) {
+            return;
+        }
+        try {
+            handler.expired(expired);
+        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "batch handler failed on %d expired requests", expired.size());
         }
     }
 }

@@ -5,6 +5,7 @@ import io.blip2stream.api.ErrorCode;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.PreparedBatch;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.List;
  * Calls the engine on one micro-batch and guarantees one outcome per request, in order. The
  * engine reports a bad request as a {@link InferenceOutcome.Failure}; if it throws for a whole
  * batch anyway, every request is retried alone, so one bad record never fails its batch-mates.
+ * A batch may be {@link #prepare prepared} on one thread and {@link #run(PreparedBatch) run} on another.
  */
 public final class InferenceRunner {
 
@@ -26,8 +28,27 @@ public final class InferenceRunner {
     }
 
     public List<InferenceOutcome> run(List<InferenceRequest> batch) {
+        return run(PreparedBatch.unprepared(batch));
+    }
+
+    /**
+     * The engine's CPU work ahead of {@link #run(PreparedBatch)}; never throws (if the engine's
+     * preparation does, the batch goes to the engine unprepared).
+     */
+    public PreparedBatch prepare(List<InferenceRequest> batch) {
         try {
-            return checked(batch, engine.infer(batch));
+            return engine.prepare(batch);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "preparing a batch of %d failed; it runs unprepared", batch.size());
+            return PreparedBatch.unprepared(batch);
+        }
+    }
+
+    /** Runs a prepared batch: one outcome per request, in order, whatever the engine does. */
+    public List<InferenceOutcome> run(PreparedBatch prepared) {
+        List<InferenceRequest> batch = prepared.requests();
+        try {
+            return checked(batch, engine.infer(prepared));
         } catch (RuntimeException e) {
             if (batch.size() == 1) {
                 LOG.warnf(e, "inference failed for request %s", batch.getFirst().id());

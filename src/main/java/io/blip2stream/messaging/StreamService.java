@@ -16,6 +16,7 @@ import io.blip2stream.ops.ServiceMetrics;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.PreparedBatch;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
@@ -80,7 +81,7 @@ public class StreamService {
     private volatile State state = State.STARTING;
     private volatile String failure = "";
     private InFlightLimiter limiter;
-    private BatchWorkers<Ticket> workers;
+    private BatchWorkers<Ticket, Handler.Staged> workers;
     private ExecutorService fetchPool;
     private RequestMapper mapper;
     private ImageFetcher fetcher;
@@ -256,20 +257,34 @@ public class StreamService {
                 meta.getKey(), meta.getHeaders(), message.getPayload());
     }
 
-    /** Runs batches on the engine and completes every ticket in them. */
-    private final class Handler implements BatchWorkers.Handler<Ticket> {
+    /**
+     * Prepares batches (on the workers' preparation threads when a full batch waits), runs them on
+     * the engine and completes every ticket in them.
+     */
+    private final class Handler implements BatchWorkers.Handler<Ticket, Handler.Staged> {
+
+        /** A batch's tickets and the engine's preparation of their requests. */
+        record Staged(List<BatchState.Entry<Ticket>> batch, PreparedBatch prepared) {
+        }
 
         @Override
-        public void run(List<BatchState.Entry<Ticket>> batch) {
+        public Staged prepare(List<BatchState.Entry<Ticket>> batch) {
             List<InferenceRequest> requests = batch.stream().map(e -> e.item().request.toInference()).toList();
+            return new Staged(batch, runner.prepare(requests));
+        }
+
+        @Override
+        public void run(Staged staged) {
+            List<BatchState.Entry<Ticket>> batch = staged.batch();
             long start = System.nanoTime();
             List<InferenceOutcome> outcomes;
             try {
-                outcomes = runner.run(requests);
+                outcomes = runner.run(staged.prepared());
             } catch (RuntimeException | Error e) {
                 LOG.error("the inference runner failed", e);
                 Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED, String.valueOf(e.getMessage()), e);
-                outcomes = requests.stream().map(r -> (InferenceOutcome) new InferenceOutcome.Failure(r.id(), error)).toList();
+                outcomes = staged.prepared().requests().stream()
+                        .map(r -> (InferenceOutcome) new InferenceOutcome.Failure(r.id(), error)).toList();
             }
             long done = System.nanoTime();
             metrics.batch(batch.size());

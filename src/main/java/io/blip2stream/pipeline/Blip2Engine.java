@@ -177,15 +177,27 @@ public final class Blip2Engine implements InferenceEngine {
                             float[] embeds, boolean cacheHit) {
     }
 
-    /** As {@link #infer(List)}, choosing the decoding path (the reference path is for tests). */
-    public List<InferenceOutcome> infer(List<InferenceRequest> batch, Decoding decoding) {
-        InferenceOutcome[] out = new InferenceOutcome[batch.size()];
+    /**
+     * A batch with its prompts tokenised and its images preprocessed.
+     *
+     * @param failed failures found while preparing, by position (null where none)
+     * @param texts  text token ids by position (null where failed)      // [B][T]
+     * @param images the images of the positions not failed, in order, and where they go
+     */
+    private record Staged(List<InferenceRequest> requests, InferenceOutcome[] failed, long[][] texts,
+                          List<Integer> imageIndex, VisionEncoder.Staged images, double tokenizeMs)
+            implements PreparedBatch {
+    }
+
+    /** Tokenises the prompts and preprocesses the images; the graphs run in {@link #infer(PreparedBatch)}. */
+    @Override
+    public PreparedBatch prepare(List<InferenceRequest> batch) {
+        List<InferenceRequest> requests = List.copyOf(batch);
+        InferenceOutcome[] failed = new InferenceOutcome[requests.size()];
         long t0 = System.nanoTime();
-        long[][] texts = new long[batch.size()][];
-        List<byte[]> images = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            InferenceRequest r = batch.get(i);
-            images.add(null);
+        long[][] texts = new long[requests.size()][];
+        for (int i = 0; i < requests.size(); i++) {
+            InferenceRequest r = requests.get(i);
             try {
                 if (r.image() == null) {
                     throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "the request has no image");
@@ -194,29 +206,61 @@ public final class Blip2Engine implements InferenceEngine {
                     throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "the request has no prompt");
                 }
                 texts[i] = tokenizer.encodeText(formatter.format(r.prompt()));
-                images.set(i, r.image());
             } catch (Blip2Exception e) {
-                out[i] = new InferenceOutcome.Failure(r.id(), e);
+                failed[i] = new InferenceOutcome.Failure(r.id(), e);
             } catch (RuntimeException e) {
-                out[i] = new InferenceOutcome.Failure(r.id(),
+                failed[i] = new InferenceOutcome.Failure(r.id(),
                         new Blip2Exception(ErrorCode.INVALID_REQUEST, "the prompt could not be tokenised: " + e.getMessage(), e));
             }
         }
         double tokenizeMs = (System.nanoTime() - t0) / 1e6;
-
         List<byte[]> toEncode = new ArrayList<>();
         List<Integer> toEncodeIndex = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            if (out[i] == null) {
-                toEncode.add(images.get(i));
+        for (int i = 0; i < requests.size(); i++) {
+            if (failed[i] == null) {
+                toEncode.add(requests.get(i).image());
                 toEncodeIndex.add(i);
             }
         }
+        VisionEncoder.Staged images;
+        try {
+            images = vision.prepare(toEncode);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "preprocessing failed for a batch of %d", toEncode.size());
+            for (int i : toEncodeIndex) {
+                failed[i] = new InferenceOutcome.Failure(requests.get(i).id(),
+                        new Blip2Exception(ErrorCode.INFERENCE_FAILED, "the vision stage failed: " + e.getMessage(), e));
+            }
+            return new Staged(requests, failed, texts, List.of(), null, tokenizeMs);
+        }
+        return new Staged(requests, failed, texts, List.copyOf(toEncodeIndex), images, tokenizeMs);
+    }
+
+    @Override
+    public List<InferenceOutcome> infer(PreparedBatch batch) {
+        return infer(batch, Decoding.CACHED);
+    }
+
+    /** As {@link #infer(List)}, choosing the decoding path (the reference path is for tests). */
+    public List<InferenceOutcome> infer(List<InferenceRequest> batch, Decoding decoding) {
+        return infer(prepare(batch), decoding);
+    }
+
+    private List<InferenceOutcome> infer(PreparedBatch prepared, Decoding decoding) {
+        if (!(prepared instanceof Staged staged)) {
+            return infer(prepare(prepared.requests()), decoding);
+        }
+        List<InferenceRequest> batch = staged.requests();
+        InferenceOutcome[] out = staged.failed().clone();
+        if (staged.images() == null) {
+            return List.of(out);
+        }
+        List<Integer> toEncodeIndex = staged.imageIndex();
         VisionEncoder.Result v;
         try {
-            v = vision.encode(toEncode);
+            v = vision.run(staged.images());
         } catch (RuntimeException e) {
-            LOG.errorf(e, "vision stage failed for a batch of %d", toEncode.size());
+            LOG.errorf(e, "vision stage failed for a batch of %d", toEncodeIndex.size());
             for (int i : toEncodeIndex) {
                 out[i] = new InferenceOutcome.Failure(batch.get(i).id(),
                         new Blip2Exception(ErrorCode.INFERENCE_FAILED, "the vision stage failed: " + e.getMessage(), e));
@@ -235,10 +279,10 @@ public final class Blip2Engine implements InferenceEngine {
             }
             GenerationOptions opts = r.options() != null ? r.options() : defaults;
             groups.computeIfAbsent(opts.batchKey(), x -> new ArrayList<>())
-                    .add(new Prepared(i, r, opts, texts[i], item.embeds(), item.cacheHit()));
+                    .add(new Prepared(i, r, opts, staged.texts()[i], item.embeds(), item.cacheHit()));
         }
         for (Map.Entry<GenerationOptions, List<Prepared>> g : groups.entrySet()) {
-            runGroup(g.getKey(), g.getValue(), decoding, tokenizeMs + v.preprocessMs(), v.visionMs(), out);
+            runGroup(g.getKey(), g.getValue(), decoding, staged.tokenizeMs() + v.preprocessMs(), v.visionMs(), out);
         }
         return List.of(out);
     }

@@ -7,11 +7,27 @@ import java.util.List;
 /**
  * The BLIP-2 pipeline as the service sees it: a micro-batch of requests in, one outcome per
  * request out, in the same order. A bad request yields a {@link InferenceOutcome.Failure} and
- * never fails its batch-mates. Calls are serialised by the caller (one worker per device).
+ * never fails its batch-mates. Calls to {@code infer} are serialised by the caller (one worker per
+ * device); {@code prepare} may run on another thread meanwhile.
  */
 public interface InferenceEngine extends AutoCloseable {
 
     List<InferenceOutcome> infer(List<InferenceRequest> batch);
+
+    /**
+     * The CPU work of a batch that needs no device (an engine's choice: prompt tokenisation, image
+     * decoding and resizing), done now, so that a caller may prepare the next batch on another
+     * thread while this engine runs the current one. {@code infer(prepare(b))} equals
+     * {@code infer(b)}. Never throws for a bad request: its failure comes out of {@code infer}.
+     */
+    default PreparedBatch prepare(List<InferenceRequest> batch) {
+        return PreparedBatch.unprepared(batch);
+    }
+
+    /** Runs a batch from {@link #prepare}, as {@link #infer(List)} runs its requests. */
+    default List<InferenceOutcome> infer(PreparedBatch batch) {
+        return infer(batch.requests());
+    }
 
     /** Name of the loaded model (manifest name). */
     String modelName();

@@ -6,6 +6,7 @@ import io.blip2stream.onnx.VisionGraph;
 import io.blip2stream.pipeline.preprocess.ImagePreprocessor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,9 @@ import java.util.stream.IntStream;
 /**
  * The vision stage of a micro-batch: looks every image up in the {@link VisionCache}, decodes and
  * preprocesses the misses in parallel (an image seen twice in one batch once), and runs the vision graph once
- * over all of them (in chunks of at most {@code maxBatch}). A bad image fails alone.
+ * over all of them (in chunks of at most {@code maxBatch}). A bad image fails alone. The CPU part
+ * ({@link #prepare}) and the graph part ({@link #run}) may be called apart, so that one batch is
+ * prepared while the previous one runs.
  */
 public final class VisionEncoder {
     private final ImagePreprocessor preprocessor;
@@ -45,16 +48,39 @@ public final class VisionEncoder {
     public record Result(List<Item> items, double preprocessMs, double visionMs) {
     }
 
+    /**
+     * A batch's images after the CPU work (cache look-up, decoding, resizing, normalising), before
+     * the vision graph. Made by {@link #prepare}, consumed once by {@link #run}.
+     *
+     * @param done         per input position: its item when known already (an error, a cache hit), else null
+     * @param pending      digest → the input positions waiting for it
+     * @param order        digests whose pixels are in {@code pixels}, in that order
+     * @param pixels       preprocessed images                              // [order.size(), 3, h, w]
+     * @param preprocessMs time spent preparing
+     */
+    public record Staged(Item[] done, Map<String, List<Integer>> pending, List<String> order, float[] pixels,
+                         double preprocessMs) {
+    }
+
+    /** {@link #prepare} then {@link #run}. */
     public Result encode(List<byte[]> images) {
+        return run(prepare(images));
+    }
+
+    /**
+     * Looks every image up in the cache and decodes and preprocesses the misses (in parallel, an
+     * image seen twice once). Needs no vision graph: may run while another batch is in {@link #run}.
+     */
+    public Staged prepare(List<byte[]> images) {
         long t0 = System.nanoTime();
-        Item[] out = new Item[images.size()];
+        Item[] done = new Item[images.size()];
         Map<String, List<Integer>> pending = new HashMap<>();   // digest -> positions waiting for it
         List<String> order = new ArrayList<>();                   // digests to compute, first-seen order
         List<byte[]> bytes = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             byte[] img = images.get(i);
             if (img == null || img.length == 0) {
-                out[i] = new Item(null, false, new Blip2Exception(ErrorCode.INVALID_IMAGE, "the image is empty"));
+                done[i] = new Item(null, false, new Blip2Exception(ErrorCode.INVALID_IMAGE, "the image is empty"));
                 continue;
             }
             String key = VisionCache.digest(img);
@@ -65,7 +91,7 @@ public final class VisionEncoder {
             }
             float[] cached = cache.get(key);
             if (cached != null) {
-                out[i] = new Item(cached, true, null);
+                done[i] = new Item(cached, true, null);
                 continue;
             }
             List<Integer> w = new ArrayList<>();
@@ -75,57 +101,74 @@ public final class VisionEncoder {
             bytes.add(img);
         }
         int perImage = graph.pixelsPerImage();
-        float[] pixels = new float[Math.min(order.size(), maxBatch) * perImage];   // [chunk, 3, h, w]
-        double preprocessMs = 0;
-        double visionMs = 0;
-        for (int start = 0; start < order.size(); start += maxBatch) {
-            int end = Math.min(order.size(), start + maxBatch);
-            long p0 = System.nanoTime();
-            int first = start;
-            Blip2Exception[] errors = new Blip2Exception[end - start];
-            // decode + resize in parallel, each image into its own slot of the chunk
-            IntStream.range(start, end).parallel().forEach(k -> {
-                try {
-                    preprocessor.preprocessInto(bytes.get(k), pixels, (k - first) * perImage);
-                } catch (Blip2Exception e) {
-                    errors[k - first] = e;
-                } catch (RuntimeException e) {
-                    errors[k - first] = new Blip2Exception(ErrorCode.INVALID_IMAGE,
-                            "the image could not be decoded: " + e, e);
-                }
-            });
-            List<Integer> ok = new ArrayList<>();
-            for (int k = start; k < end; k++) {
-                if (errors[k - first] != null) {
-                    fill(out, pending.get(order.get(k)), new Item(null, false, errors[k - first]));
-                } else {
-                    if (ok.size() != k - first) {   // close the gap a failed image left
-                        System.arraycopy(pixels, (k - first) * perImage, pixels, ok.size() * perImage, perImage);
-                    }
-                    ok.add(k);
-                }
+        float[] pixels = new float[order.size() * perImage];   // [n, 3, h, w]
+        Blip2Exception[] errors = new Blip2Exception[order.size()];
+        // decode + resize in parallel, each image into its own slot
+        IntStream.range(0, order.size()).parallel().forEach(k -> {
+            try {
+                preprocessor.preprocessInto(bytes.get(k), pixels, k * perImage);
+            } catch (Blip2Exception e) {
+                errors[k] = e;
+            } catch (RuntimeException e) {
+                errors[k] = new Blip2Exception(ErrorCode.INVALID_IMAGE, "the image could not be decoded: " + e, e);
             }
-            long p1 = System.nanoTime();
-            preprocessMs += (p1 - p0) / 1e6;
-            if (ok.isEmpty()) {
-                continue;
+        });
+        List<String> ok = new ArrayList<>(order.size());
+        for (int k = 0; k < order.size(); k++) {
+            if (errors[k] != null) {
+                fill(done, pending.remove(order.get(k)), new Item(null, false, errors[k]));
+            } else {
+                if (ok.size() != k) {   // close the gap a failed image left
+                    System.arraycopy(pixels, k * perImage, pixels, ok.size() * perImage, perImage);
+                }
+                ok.add(order.get(k));
             }
-            float[] input = ok.size() * perImage == pixels.length ? pixels
-                    : java.util.Arrays.copyOf(pixels, ok.size() * perImage);             // [n, 3, h, w]
-            float[] embeds = graph.run(input, ok.size());                                 // [n, Q, D]
-            visionMs += (System.nanoTime() - p1) / 1e6;
-            int per = graph.embedsPerImage();
-            for (int j = 0; j < ok.size(); j++) {
-                float[] e = java.util.Arrays.copyOfRange(embeds, j * per, (j + 1) * per); // [Q, D]
-                String key = order.get(ok.get(j));
+        }
+        float[] kept = ok.size() == order.size() ? pixels : Arrays.copyOf(pixels, ok.size() * perImage);
+        return new Staged(done, pending, List.copyOf(ok), kept, (System.nanoTime() - t0) / 1e6);
+    }
+
+    /**
+     * Runs the vision graph over a prepared batch (in chunks of at most {@code maxBatch}) and
+     * caches the outputs. An image that entered the cache since {@link #prepare} (a batch run
+     * meanwhile held it too) is taken from there.
+     */
+    public Result run(Staged staged) {
+        Item[] out = staged.done().clone();
+        int perImage = graph.pixelsPerImage();
+        List<Integer> slots = new ArrayList<>(staged.order().size());   // pixel slots still to encode
+        for (int k = 0; k < staged.order().size(); k++) {
+            String key = staged.order().get(k);
+            float[] cached = cache.get(key);
+            if (cached != null) {
+                fill(out, staged.pending().get(key), new Item(cached, true, null));
+            } else {
+                slots.add(k);
+            }
+        }
+        float[] pixels = staged.pixels();
+        if (slots.size() != staged.order().size()) {
+            pixels = new float[slots.size() * perImage];   // [n, 3, h, w]
+            for (int j = 0; j < slots.size(); j++) {
+                System.arraycopy(staged.pixels(), slots.get(j) * perImage, pixels, j * perImage, perImage);
+            }
+        }
+        long v0 = System.nanoTime();
+        int per = graph.embedsPerImage();
+        for (int start = 0; start < slots.size(); start += maxBatch) {
+            int end = Math.min(slots.size(), start + maxBatch);
+            float[] input = start == 0 && end == slots.size() ? pixels
+                    : Arrays.copyOfRange(pixels, start * perImage, end * perImage);   // [chunk, 3, h, w]
+            float[] embeds = graph.run(input, end - start);                            // [chunk, Q, D]
+            for (int j = start; j < end; j++) {
+                float[] e = Arrays.copyOfRange(embeds, (j - start) * per, (j - start + 1) * per); // [Q, D]
+                String key = staged.order().get(slots.get(j));
                 cache.put(key, e);
-                fill(out, pending.get(key), new Item(e, false, null));
+                fill(out, staged.pending().get(key), new Item(e, false, null));
             }
         }
-        if (order.isEmpty()) {
-            preprocessMs = (System.nanoTime() - t0) / 1e6;
-        }
-        return new Result(List.of(out), preprocessMs, visionMs);
+        double visionMs = slots.isEmpty() ? 0 : (System.nanoTime() - v0) / 1e6;
+        return new Result(List.of(out), staged.preprocessMs(), visionMs);
     }
 
     private static void fill(Item[] out, List<Integer> positions, Item item) {

@@ -128,4 +128,32 @@ class BatchStateTest {
 
         assertThat(ids(eager.nextBatch(0, false).batch())).containsExactly("a");
     }
+
+    @Test
+    void aFullBatchIsCutAheadAPartialOneIsNot() {
+        add("a", "k", 0);
+        add("b", "k", 0);
+
+        BatchState.Next<String> partial = state.nextFullBatch(20 * MS);   // ready by max-wait, but not full
+        assertThat(partial.batch()).isEmpty();
+        assertThat(state.size()).isEqualTo(2);
+
+        add("c", "k", 1);
+        add("d", "k", 1);
+        BatchState.Next<String> full = state.nextFullBatch(20 * MS);
+        assertThat(ids(full.batch())).containsExactly("a", "b", "c");
+        assertThat(ids(state.nextBatch(20 * MS, true).batch())).containsExactly("d");
+    }
+
+    @Test
+    void cuttingAheadStillExpiresLateRequests() {
+        add("late", "k", 0, 5 * MS);
+        add("x", "other", 0);
+
+        BatchState.Next<String> next = state.nextFullBatch(6 * MS);
+
+        assertThat(ids(next.expired())).containsExactly("late");
+        assertThat(next.batch()).isEmpty();
+        assertThat(state.size()).isEqualTo(1);
+    }
 }

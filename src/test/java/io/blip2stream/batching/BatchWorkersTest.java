@@ -2,11 +2,19 @@ package io.blip2stream.batching;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,14 +23,33 @@ class BatchWorkersTest {
 
     private static final long LONG_DEADLINE = Duration.ofHours(1).toNanos();
 
-    private static final class Recorder implements BatchWorkers.Handler<Integer> {
+    private static final class Recorder implements BatchWorkers.Handler<Integer, List<Integer>> {
         final ConcurrentLinkedQueue<List<Integer>> batches = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Integer> expired = new ConcurrentLinkedQueue<>();
+        /** Prepared batches, with the name of the thread that prepared each. */
+        final Map<List<Integer>, String> preparedOn = new ConcurrentHashMap<>();
+        /** The threads a parallel stream in each batch's preparation ran on. */
+        final Map<List<Integer>, Set<String>> parallelOn = new ConcurrentHashMap<>();
+        /** The nice value of the thread that prepared each batch (Linux; -100 where unknown). */
+        final Map<List<Integer>, Integer> niceOn = new ConcurrentHashMap<>();
         final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger runsStarted = new AtomicInteger();
         volatile boolean hold;
 
         @Override
-        public void run(List<BatchState.Entry<Integer>> batch) {
+        public List<Integer> prepare(List<BatchState.Entry<Integer>> batch) {
+            List<Integer> items = batch.stream().map(BatchState.Entry::item).toList();
+            preparedOn.put(items, Thread.currentThread().getName());
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            IntStream.range(0, 256).parallel().forEach(i -> threads.add(Thread.currentThread().getName()));
+            parallelOn.put(items, threads);
+            niceOn.put(items, niceOfThisThread());
+            return items;
+        }
+
+        @Override
+        public void run(List<Integer> batch) {
+            runsStarted.incrementAndGet();
             if (hold) {
                 try {
                     release.await(10, TimeUnit.SECONDS);
@@ -30,7 +57,7 @@ class BatchWorkersTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            batches.add(batch.stream().map(BatchState.Entry::item).toList());
+            batches.add(batch);
         }
 
         @Override
@@ -43,11 +70,21 @@ class BatchWorkersTest {
         }
     }
 
+    /** The calling thread's nice value from /proc (field 19 of its stat line), or -100. */
+    private static int niceOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
+            return -100;
+        }
+    }
+
     @Test
     void requestsQueuedWhileTheWorkerIsBusyGoTogether() {
         Recorder recorder = new Recorder();
         recorder.hold = true;
-        BatchWorkers<Integer> workers = new BatchWorkers<>(new BatchPolicy(4, 0), recorder);
+        BatchWorkers<Integer, List<Integer>> workers = new BatchWorkers<>(new BatchPolicy(4, 0), recorder);
         workers.start(1, "test-worker");
         long now = System.nanoTime();
         workers.submit(0, "k", now, now + LONG_DEADLINE);
@@ -66,7 +103,7 @@ class BatchWorkersTest {
     @Test
     void expiredRequestsAreHandedBackNotRun() {
         Recorder recorder = new Recorder();
-        BatchWorkers<Integer> workers = new BatchWorkers<>(new BatchPolicy(4, Duration.ofHours(1).toNanos()), recorder);
+        BatchWorkers<Integer, List<Integer>> workers = new BatchWorkers<>(new BatchPolicy(4, Duration.ofHours(1).toNanos()), recorder);
         workers.start(1, "test-worker");
         long now = System.nanoTime();
 
@@ -80,7 +117,7 @@ class BatchWorkersTest {
     @Test
     void drainRunsPartialBatchesAndStopsTheThreads() throws InterruptedException {
         Recorder recorder = new Recorder();
-        BatchWorkers<Integer> workers = new BatchWorkers<>(new BatchPolicy(8, Duration.ofHours(1).toNanos()), recorder);
+        BatchWorkers<Integer, List<Integer>> workers = new BatchWorkers<>(new BatchPolicy(8, Duration.ofHours(1).toNanos()), recorder);
         workers.start(2, "test-worker");
         long now = System.nanoTime();
         workers.submit(1, "a", now, now + LONG_DEADLINE);
@@ -91,5 +128,54 @@ class BatchWorkersTest {
 
         assertThat(recorder.handled()).isEqualTo(2);
         assertThat(workers.alive()).isFalse();
+    }
+
+    @Test
+    void aFullBatchWaitingIsPreparedWhileThePreviousOneRuns() {
+        Recorder recorder = new Recorder();
+        recorder.hold = true;
+        BatchWorkers<Integer, List<Integer>> workers = new BatchWorkers<>(new BatchPolicy(2, Duration.ofHours(1).toNanos()),
+                recorder);
+        long now = System.nanoTime();
+        for (int i = 0; i < 4; i++) {
+            workers.submit(i, "k", now, now + LONG_DEADLINE);
+        }
+
+        workers.start(1, "test-worker");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorder.preparedOn.containsKey(List.of(2, 3)));
+        assertThat(recorder.batches).isEmpty();   // the first batch still runs
+        assertThat(recorder.preparedOn).containsEntry(List.of(0, 1), "test-worker-0")
+                .containsEntry(List.of(2, 3), "test-worker-prepare-0");
+        // work prepared ahead stays on its one thread, parallel streams included
+        assertThat(recorder.parallelOn.get(List.of(2, 3))).containsExactly("test-worker-prepare-0");
+        if (recorder.niceOn.get(List.of(0, 1)) != -100) {   // Linux: prepared ahead at a lower priority
+            assertThat(recorder.niceOn.get(List.of(2, 3))).isGreaterThan(recorder.niceOn.get(List.of(0, 1)));
+        }
+        recorder.release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorder.handled() == 4);
+        assertThat(recorder.batches).containsExactly(List.of(0, 1), List.of(2, 3));
+        workers.close();
+    }
+
+    @Test
+    void aPartialBatchIsNotCutAheadSoItCanStillGrow() {
+        Recorder recorder = new Recorder();
+        recorder.hold = true;
+        BatchWorkers<Integer, List<Integer>> workers = new BatchWorkers<>(new BatchPolicy(2, 0), recorder);
+        long now = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            workers.submit(i, "k", now, now + LONG_DEADLINE);
+        }
+        workers.start(1, "test-worker");
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorder.runsStarted.get() == 1);
+
+        workers.submit(3, "k", now, now + LONG_DEADLINE);   // joins request 2 while batch 0, 1 runs
+        recorder.release.countDown();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorder.handled() == 4);
+        assertThat(recorder.batches).containsExactly(List.of(0, 1), List.of(2, 3));
+        assertThat(recorder.preparedOn).containsEntry(List.of(2, 3), "test-worker-0");
+        workers.close();
     }
 }

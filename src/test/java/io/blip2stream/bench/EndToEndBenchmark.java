@@ -33,7 +33,17 @@ import static org.awaitility.Awaitility.await;
  * same run, on the same images and generation settings (greedy, exactly max-new-tokens tokens).
  * Every image is distinct by its bytes on both paths (the engine bench runs with its vision cache
  * off; the service's cache never hits), so both do the full preprocess + vision work per image.
+ * Every result is checked (no error; the same caption for every request on the same picture).
  * Prints a table and writes JSON.
+ *
+ * <p>The Kafka path is timed from the moment the whole backlog becomes visible on the broker (the
+ * commit of the transaction that wrote it; the service reads committed records only) to the
+ * arrival of the last result. The broker, the load generator and the result consumer run at a
+ * lower CPU priority (nice 10, where the system allows it): they stand in for a remote cluster and
+ * its clients. The service runs with the deployment's JVM options, plus
+ * {@code BENCH_SERVICE_JVM_OPTIONS} from the environment (space-separated, e.g. a JFR recording).
+ * It prints the CPU time of the service process and of the benchmark's JVM during the timed
+ * window, by thread group.
  *
  * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 512"]</pre>
  *
@@ -53,6 +63,8 @@ public final class EndToEndBenchmark {
             Path.of("src/test/resources/images/gray_256x256.png"),
             Path.of("src/test/resources/images/portrait_300x500.png"));
     private static final Duration READY = Duration.ofSeconds(180);
+    /** Nice value of the broker and the Kafka clients of the benchmark (stand-ins for remote machines). */
+    private static final int REMOTE_NICE = 10;
 
     /** The benchmark's settings. */
     record Settings(Path bundle, int batchSize, int requests, int warmup, int maxNewTokens, int partitions, Path out) {
@@ -154,9 +166,19 @@ public final class EndToEndBenchmark {
         return new Figure(label, images, images / imagesPerS);
     }
 
-    /** Producer → broker → packaged service → result topic, timed from the first send to the last result. */
+    /**
+     * Broker → packaged service → result topic. The whole timed backlog is on the broker before
+     * the clock starts: it is written inside one Kafka transaction, which the service (reading
+     * committed records only) sees when it commits. The clock runs from the commit to the arrival
+     * of the last result, so it covers consuming, processing and publishing every request.
+     */
     private static Figure throughKafka(Settings s) throws Exception {
-        try (TestBroker broker = TestBroker.start()) {
+        LowPriority.Started<TestBroker> started = LowPriority.call(REMOTE_NICE, TestBroker::start);
+        System.out.println(started.nice() > 0
+                ? "the broker, the load generator and the result consumer run at nice " + started.nice()
+                        + " (they stand in for a remote cluster and its clients)"
+                : "the broker, the load generator and the result consumer run at normal priority");
+        try (TestBroker broker = started.value()) {
             WireTopics topics = new WireTopics("bench.images", "bench.questions", "bench.captions", "bench.answers");
             broker.createTopics(List.of(topics.images(), topics.questions(), topics.captions(), topics.answers(),
                     "bench.dlq"), s.partitions());
@@ -171,24 +193,57 @@ public final class EndToEndBenchmark {
                     "BLIP2_CONSUMER_GROUP", "bench",
                     "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()),
                     "BLIP2_VISION_CACHE_SIZE", "0");
-            try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()));
-                 ServiceProcess service = ServiceProcess.start("e2e-bench", env, List.of()).awaitReady(READY);
-                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                         ProducerConfig.ACKS_CONFIG, "all",
-                         ProducerConfig.LINGER_MS_CONFIG, 2,
-                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TestBroker.MAX_MESSAGE_BYTES,
-                         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            // the JVM options of the deployment (k8s/base, Dockerfile.jvm); the engine bench's JVM has the same heap limit
+            List<String> jvm = new ArrayList<>(List.of("-XX:MaxRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError",
+                    "-Dmp.messaging.incoming.images-in.isolation.level=read_committed",
+                    "-Dmp.messaging.incoming.questions-in.isolation.level=read_committed",
+                    "-Xlog:gc:file=" + Path.of("target", "it-logs", "e2e-bench-gc.log").toAbsolutePath()));
+            String extra = System.getenv("BENCH_SERVICE_JVM_OPTIONS");
+            if (extra != null) {
+                jvm.addAll(List.of(extra.split(" ")));
+            }
+            Map<String, Object> producerConfig = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, "e2e-bench-load",
+                    ProducerConfig.LINGER_MS_CONFIG, 2,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TestBroker.MAX_MESSAGE_BYTES,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+            // the service process is started from this thread, at normal priority
+            try (ResultCollector results = LowPriority.call(started.nice(),
+                         () -> new ResultCollector(broker.bootstrapServers(), List.of(topics.captions()))).value();
+                 ServiceProcess service = ServiceProcess.start("e2e-bench", env, jvm).awaitReady(READY);
+                 KafkaProducer<byte[], byte[]> producer = LowPriority.call(started.nice(),
+                         () -> new KafkaProducer<byte[], byte[]>(producerConfig)).value()) {
                 List<ProducerRecord<byte[], byte[]>> warmup = requests(s, topics, "warmup", s.warmup());
                 List<ProducerRecord<byte[], byte[]>> timed = requests(s, topics, "timed", s.requests());
-                sendAndAwait(producer, results, warmup, s);
+                producer.initTransactions();
+                produce(producer, warmup);
+                producer.commitTransaction();
+                awaitResults(results, warmup, s.batchSize());
+                produce(producer, timed);
+                System.out.printf(Locale.ROOT, "%d requests written to the broker in an open transaction; "
+                        + "the clock starts at its commit%n", timed.size());
+
+                if (started.nice() > 0 && LowPriority.reniceOtherThreads(started.nice())) {
+                    System.out.println("every other thread of the benchmark's JVM (its compiler and GC threads too)"
+                            + " runs at nice " + started.nice() + " from now on");
+                }
+                ThreadCpu serviceBefore = ThreadCpu.of(service.handle());
+                ThreadCpu selfBefore = ThreadCpu.of(ProcessHandle.current());
                 long start = System.nanoTime();
-                sendAndAwait(producer, results, timed, s);
+                producer.commitTransaction();
+                awaitResults(results, timed, s.batchSize());
                 long last = timed.stream()
                         .mapToLong(r -> results.firstArrivalNanos(new String(r.key())).orElseThrow())
                         .max().orElseThrow();
+                ThreadCpu serviceAfter = ThreadCpu.of(service.handle());
+                ThreadCpu selfAfter = ThreadCpu.of(ProcessHandle.current());
                 printServiceSide(results, timed);
+                System.out.println("timed window, service process: " + serviceAfter.since(serviceBefore, last - start, 8));
+                System.out.println("timed window, benchmark JVM (broker, result consumer): "
+                        + selfAfter.since(selfBefore, last - start, 8));
                 return new Figure("kafka end to end (service process)", timed.size(), (last - start) / 1e9);
             }
         }
@@ -214,17 +269,37 @@ public final class EndToEndBenchmark {
         System.out.println(line);
     }
 
-    private static void sendAndAwait(KafkaProducer<byte[], byte[]> producer, ResultCollector results,
-                                     List<ProducerRecord<byte[], byte[]>> records, Settings s) {
+    /** Which sample image request {@code i} carries: the engine bench's batch, slot by slot. */
+    private static int imageOf(int i, int batchSize) {
+        return i % batchSize % IMAGES.size();
+    }
+
+    /** Writes {@code records} in a new transaction, left open, every record on the broker. */
+    private static void produce(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) {
+        producer.beginTransaction();
         records.forEach(producer::send);
         producer.flush();
+    }
+
+    /** Waits for a result of every record and checks that none is an error. */
+    private static void awaitResults(ResultCollector results, List<ProducerRecord<byte[], byte[]>> records,
+                                     int batchSize) {
         List<String> ids = records.stream().map(r -> new String(r.key())).toList();
         await("results").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(50))
                 .until(() -> results.missing(ids).isEmpty());
-        for (String id : ids) {
+        Map<Integer, String> captionOfImage = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            String id = ids.get(i);
             JsonNode result = results.results(id).getFirst();
-            if (result.has("error")) {
+            String caption = result.path("text").asText(null);
+            if (result.has("error") || caption == null) {
                 throw new IllegalStateException("request " + id + " failed: " + result);
+            }
+            // the same picture (only its tag differs) must get the same caption, whatever its batch
+            String first = captionOfImage.putIfAbsent(imageOf(i, batchSize), caption);
+            if (first != null && !first.equals(caption)) {
+                throw new IllegalStateException("request " + id + " got \"" + caption + "\", another request on the"
+                        + " same image got \"" + first + "\"");
             }
         }
     }
@@ -246,7 +321,7 @@ public final class EndToEndBenchmark {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             String id = prefix + "-" + i;
-            byte[] image = TaggedImages.tagged(images.get(i % s.batchSize() % images.size()), id);
+            byte[] image = TaggedImages.tagged(images.get(imageOf(i, s.batchSize())), id);
             records.add(builder.build(args, id, image));
         }
         return records;

@@ -29,6 +29,8 @@ public final class ServiceProcess implements AutoCloseable {
     public static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    /** The heap limit of a service started without one of its own. */
+    private static final String DEFAULT_HEAP = "-Xmx768m";
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly)));
@@ -52,7 +54,8 @@ public final class ServiceProcess implements AutoCloseable {
      *
      * @param name        instance name (log file name)
      * @param environment variables on top of this JVM's (KAFKA_BOOTSTRAP_SERVERS, BLIP2_* …)
-     * @param jvmOptions  extra JVM options ({@code -Dkafka.session.timeout.ms=…})
+     * @param jvmOptions  extra JVM options ({@code -Dkafka.session.timeout.ms=…}); without a heap limit
+     *                    ({@code -Xmx…}, {@code -XX:MaxRAMPercentage=…}) the service gets {@value #DEFAULT_HEAP}
      */
     public static ServiceProcess start(String name, Map<String, String> environment, List<String> jvmOptions) {
         if (!Files.isRegularFile(JAR)) {
@@ -61,9 +64,11 @@ public final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         Path logDir = Path.of("target", "it-logs");
         Path log = logDir.resolve(name + ".log");
-        List<String> command = new ArrayList<>(List.of(JAVA.toString(), "-Xmx768m",
-                "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(List.of(JAVA.toString(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:ErrorFile=" + logDir.toAbsolutePath().resolve(name + "-hs_err_%p.log")));
+        if (jvmOptions.stream().noneMatch(o -> o.startsWith("-Xmx") || o.startsWith("-XX:MaxRAMPercentage="))) {
+            command.add(DEFAULT_HEAP);
+        }
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR.toString()));
         try {
@@ -199,6 +204,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** The operating-system process (its pid, its CPU time). */
+    public ProcessHandle handle() {
+        return process.toHandle();
     }
 
     @Override

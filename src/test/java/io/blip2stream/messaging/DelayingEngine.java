@@ -3,6 +3,7 @@ package io.blip2stream.messaging;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.PreparedBatch;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 
 import java.util.List;
@@ -32,6 +33,23 @@ public final class DelayingEngine implements InferenceEngine {
 
     @Override
     public List<InferenceOutcome> infer(List<InferenceRequest> batch) {
+        faultAndDelay(batch);
+        return engine.infer(batch);
+    }
+
+    /** The real engine's preparation (it runs ahead on the workers' preparation thread). */
+    @Override
+    public PreparedBatch prepare(List<InferenceRequest> batch) {
+        return engine.prepare(batch);
+    }
+
+    @Override
+    public List<InferenceOutcome> infer(PreparedBatch batch) {
+        faultAndDelay(batch.requests());
+        return engine.infer(batch);
+    }
+
+    private void faultAndDelay(List<InferenceRequest> batch) {
         if (batch.stream().anyMatch(r -> r.id().startsWith(FAIL_PREFIX))) {
             throw new IllegalStateException("engine fault injected for a batch of " + batch.size());
         }
@@ -43,7 +61,6 @@ public final class DelayingEngine implements InferenceEngine {
                 Thread.currentThread().interrupt();
             }
         }
-        return engine.infer(batch);
     }
 
     @Override

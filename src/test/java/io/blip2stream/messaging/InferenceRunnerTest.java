@@ -4,6 +4,7 @@ import io.blip2stream.api.ErrorCode;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.PreparedBatch;
 import io.blip2stream.pipeline.Prompt;
 import io.blip2stream.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -53,5 +54,21 @@ class InferenceRunnerTest {
         assertThat(out.get(0)).isInstanceOf(InferenceOutcome.Success.class);
         assertThat(out.get(1)).isInstanceOfSatisfying(InferenceOutcome.Failure.class,
                 f -> assertThat(f.error().code()).isEqualTo(ErrorCode.INVALID_IMAGE));
+    }
+
+    @Test
+    void aPreparedBatchWithAnEngineFaultIsRetriedRequestByRequest() {
+        InferenceRunner runner = new InferenceRunner(new DelayingEngine(engine));
+        byte[] a = TestImages.png(4);
+        List<InferenceRequest> batch = List.of(caption(DelayingEngine.FAIL_PREFIX + "y", a), caption("c", a));
+
+        PreparedBatch prepared = runner.prepare(batch);
+        List<InferenceOutcome> out = runner.run(prepared);
+
+        assertThat(prepared.requests()).isEqualTo(batch);
+        assertThat(out).extracting(InferenceOutcome::id).containsExactly(DelayingEngine.FAIL_PREFIX + "y", "c");
+        assertThat(out.get(0)).isInstanceOfSatisfying(InferenceOutcome.Failure.class,
+                f -> assertThat(f.error().code()).isEqualTo(ErrorCode.INFERENCE_FAILED));
+        assertThat(text(out.get(1))).isEqualTo(text(engine.infer(List.of(caption("c", a))).getFirst()));
     }
 }

@@ -2,9 +2,11 @@ package io.blip2stream.pipeline;
 
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.pipeline.generate.GenerationOptions;
+import io.blip2stream.pipeline.preprocess.Png;
 import io.blip2stream.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
+import java.awt.image.BufferedImage;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,5 +91,49 @@ class Blip2EngineTest {
                 new InferenceRequest("sample-a-2", a, new Prompt.Caption(), sample.withSeed(7L)),
                 new InferenceRequest("sample-a-3", a, new Prompt.Caption(), sample.withSeed(8L))));
         assertThat(DecodingPathsTest.tokens(otherId).get(0)).isNotEqualTo(DecodingPathsTest.tokens(otherId).get(1));
+    }
+
+    @Test
+    void aBatchPreparedAheadGetsWhatItWouldGetDirectly() {
+        List<InferenceRequest> batch = List.of(
+                request("p-1", Fixtures.imageBytes("rgba_320x240.png"), new Prompt.Caption()),
+                request("p-bad", new byte[]{1, 2, 3}, new Prompt.Caption()),
+                request("p-2", Fixtures.imageBytes("palette_200x150.png"), new Prompt.Vqa("what colour?")));
+
+        PreparedBatch prepared = engine().prepare(batch);
+        List<InferenceOutcome> ahead = engine().infer(prepared);
+        List<InferenceOutcome> direct = engine().infer(batch);
+
+        assertThat(prepared.requests()).isEqualTo(batch);
+        assertThat(ahead).extracting(InferenceOutcome::id).containsExactly("p-1", "p-bad", "p-2");
+        assertThat(ahead.get(1)).isInstanceOf(InferenceOutcome.Failure.class);
+        assertThat(DecodingPathsTest.tokens(List.of(ahead.get(0), ahead.get(2))))
+                .isEqualTo(DecodingPathsTest.tokens(List.of(direct.get(0), direct.get(2))));
+    }
+
+    @Test
+    void anImageCachedWhileItsBatchWaitedIsTakenFromTheCache() {
+        byte[] img = uniqueImage();
+        PreparedBatch first = engine().prepare(List.of(request("c-1", img, new Prompt.Caption())));
+        PreparedBatch second = engine().prepare(List.of(request("c-2", img, new Prompt.Caption())));   // a miss too
+
+        InferenceOutcome.Success a = (InferenceOutcome.Success) engine().infer(first).getFirst();
+        InferenceOutcome.Success b = (InferenceOutcome.Success) engine().infer(second).getFirst();
+
+        assertThat(a.visionCacheHit()).isFalse();
+        assertThat(b.visionCacheHit()).isTrue();
+        assertThat(b.sequences().getFirst().tokenIds()).containsExactly(a.sequences().getFirst().tokenIds());
+    }
+
+    /** A PNG no other test has put in the shared engine's vision cache. */
+    private static byte[] uniqueImage() {
+        BufferedImage img = new BufferedImage(48, 40, BufferedImage.TYPE_INT_RGB);   // [40, 48] RGB
+        int seed = (int) System.nanoTime();
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                img.setRGB(x, y, (seed + x * 31 + y * 17) & 0xFFFFFF);
+            }
+        }
+        return Png.encode(img);
     }
 }
