@@ -45,6 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--int8-fp32-lm-head", action="store_true",
                    help="with --dtype int8: keep the LM head (hidden -> vocabulary) in float32; slower, "
                         "closer to fp32")
+    p.add_argument("--int8-per-tensor", action="store_true",
+                   help="with --dtype int8: one weight scale per tensor instead of per output channel; "
+                        "a little faster, less accurate")
     p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     p.add_argument("--random-weights", metavar="PRESET", choices=preset_names(),
                    help="build the model from a preset with random weights instead of loading a checkpoint: "
@@ -244,7 +247,7 @@ def verify_tokens(model, family: str, out: Path, tokens: dict, dims: dict, batch
 
 
 
-def quantize_int8(fp32_dir: Path, out: Path, family: str, keep_lm_head: bool) -> None:
+def quantize_int8(fp32_dir: Path, out: Path, family: str, keep_lm_head: bool, per_tensor: bool) -> None:
     """Dynamic int8 quantization of the MatMuls, one fresh process per graph (ONNX shape inference
     crashes in a process that has loaded torch or onnxruntime; see blip2_export/quantize_int8.py)."""
     import subprocess
@@ -254,11 +257,12 @@ def quantize_int8(fp32_dir: Path, out: Path, family: str, keep_lm_head: bool) ->
         if name == "embed_tokens":
             shutil.copy2(src, out / file)
             continue
-        log(f"quantizing {name} (dynamic int8 MatMul, per-channel weights)")
+        log(f"quantizing {name} (dynamic int8 MatMul, {'per-tensor' if per_tensor else 'per-channel'} weights)")
         external = "1" if src.with_name(file + ".data").exists() else "0"
         exclude = "/lm_head/" if keep_lm_head else ""
-        result = subprocess.run([sys.executable, str(QUANTIZE_SCRIPT), str(src), str(out / file), external, exclude],
-                                capture_output=True, text=True)
+        granularity = "per-tensor" if per_tensor else "per-channel"
+        result = subprocess.run([sys.executable, str(QUANTIZE_SCRIPT), str(src), str(out / file), external, exclude,
+                                 granularity], capture_output=True, text=True)
         if result.returncode != 0:
             raise ExportError(f"int8 quantization of {name} failed (exit {result.returncode}): "
                               f"{result.stderr.strip()[-2000:]}")
@@ -307,7 +311,7 @@ def run(args) -> int:
         with tempfile.TemporaryDirectory(prefix="blip2-fp32-", dir=out.parent) as tmp:
             tmp = Path(tmp)
             specs = export_graphs(model, family, dims, tmp, args.opset, torch.float32)
-            quantize_int8(tmp, out, family, args.int8_fp32_lm_head)
+            quantize_int8(tmp, out, family, args.int8_fp32_lm_head, args.int8_per_tensor)
             if batch is not None:
                 verification["max_abs_diff"] = compare_graphs(specs, family, tmp, atol)
                 hf, fp32 = verify_tokens(model, family, tmp, tokens, dims, batch, args.verify_tokens)

@@ -74,11 +74,11 @@ class GemmRewriteTest(unittest.TestCase):
 
 
 class QuantizeScriptTest(unittest.TestCase):
-    def quantize(self, exclude: str) -> tuple[onnx.ModelProto, str]:
+    def quantize(self, exclude: str, granularity: str = "per-channel") -> tuple[onnx.ModelProto, str]:
         with tempfile.TemporaryDirectory() as tmp:
             src, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
             onnx.save_model(linear_model(), src)
-            out = subprocess.run([sys.executable, str(SCRIPT), str(src), str(dst), "0", exclude],
+            out = subprocess.run([sys.executable, str(SCRIPT), str(src), str(dst), "0", exclude, granularity],
                                  capture_output=True, text=True, check=True)
             return onnx.load(dst), out.stdout.strip().splitlines()[-1]
 
@@ -93,6 +93,12 @@ class QuantizeScriptTest(unittest.TestCase):
         got = run(model, x)
         # int8 weights and activations: close to float32, not equal
         self.assertLess(np.abs(got - reference).max(), 0.1 * np.abs(reference).max())
+
+        per_tensor, _ = self.quantize("", "per-tensor")
+        self.assertNotIn("MatMul", [n.op_type for n in per_tensor.graph.node])
+        scales = lambda m: sorted(i.dims[0] if i.dims else 1 for i in m.graph.initializer if i.name.endswith("_scale"))
+        self.assertEqual(set(scales(per_tensor)), {1})          # one scale per weight
+        self.assertIn(16, scales(model))                         # one per output channel of fc1/fc2
 
         kept, line = self.quantize("/lm_head/")
         self.assertEqual([n.name for n in kept.graph.node if n.op_type == "MatMul"], ["/lm/lm_head/MatMul"])

@@ -1,12 +1,13 @@
 """Dynamic int8 quantization of one fp32 graph, run as a script in a process of its own:
 
-    python3 quantize_int8.py SRC.onnx DST.onnx EXTERNAL(0|1) EXCLUDE
+    python3 quantize_int8.py SRC.onnx DST.onnx EXTERNAL(0|1) EXCLUDE [per-channel|per-tensor]
 
 Every Linear layer becomes int8: Gemm nodes with a constant weight are first rewritten as
 MatMul + Add (ONNX Runtime's dynamic quantization handles MatMul only, and torch exports some
 Linear layers, e.g. OPT's fc1/fc2 on a flattened input, as Gemm); then every MatMul with a
-constant weight gets int8 weights with one scale per output channel and activations quantized per
-call (DynamicQuantizeMatMul). MatMuls whose node name contains EXCLUDE (e.g. ``/lm_head/``) stay
+constant weight gets int8 weights with one scale per output channel (or one per tensor with
+``per-tensor``: a little faster, less accurate) and activations quantized per call
+(DynamicQuantizeMatMul). MatMuls whose node name contains EXCLUDE (e.g. ``/lm_head/``) stay
 float32; an empty EXCLUDE quantizes all. Prints one line: what was rewritten and what was kept.
 
 ONNX's C++ shape inference crashes in a process that has also loaded onnxruntime or torch (both
@@ -78,7 +79,7 @@ def excluded_matmuls(model: onnx.ModelProto, exclude: str) -> list[str]:
     return [n.name for n in model.graph.node if n.op_type == "MatMul" and exclude in n.name]
 
 
-def quantize(src: str, dst: str, external: bool, exclude: str) -> str:
+def quantize(src: str, dst: str, external: bool, exclude: str, per_channel: bool = True) -> str:
     onnx.shape_inference.infer_shapes_path = _infer_shapes_path
     onnx.shape_inference.infer_shapes = _infer_shapes
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -91,9 +92,11 @@ def quantize(src: str, dst: str, external: bool, exclude: str) -> str:
         onnx.save_model(model, staged, save_as_external_data=external, location="staged.onnx.data")
         del model
         quantize_dynamic(staged, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
-                         per_channel=True, nodes_to_exclude=kept, use_external_data_format=external)
+                         per_channel=per_channel, nodes_to_exclude=kept,
+                         use_external_data_format=external)
     return f"{rewritten} Gemm rewritten as MatMul + Add; kept in float32: {', '.join(kept) or 'none'}"
 
 
 if __name__ == "__main__":
-    print(quantize(sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4] if len(sys.argv) > 4 else ""))
+    print(quantize(sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4] if len(sys.argv) > 4 else "",
+                   sys.argv[5] != "per-tensor" if len(sys.argv) > 5 else True))
