@@ -50,7 +50,8 @@ import static org.awaitility.Awaitility.await;
  * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (512, timed
  * through Kafka), {@code --warmup N} (20 batches: the service's Java preprocessing needs the JIT
  * warm, as the engine bench's timed runs have it), {@code --max-new-tokens N} (20),
- * {@code --partitions N} (2), {@code --out FILE} (target/benchmarks/e2e.json).
+ * {@code --partitions N} (2), {@code --out FILE} (target/benchmarks/e2e.json), {@code --allow-spinning true}
+ * (ONNX Runtime threads spin-wait in both the engine bench and the service; default false).
  */
 public final class EndToEndBenchmark {
 
@@ -67,7 +68,8 @@ public final class EndToEndBenchmark {
     private static final int REMOTE_NICE = 10;
 
     /** The benchmark's settings. */
-    record Settings(Path bundle, int batchSize, int requests, int warmup, int maxNewTokens, int partitions, Path out) {
+    record Settings(Path bundle, int batchSize, int requests, int warmup, int maxNewTokens, int partitions, Path out,
+                    boolean allowSpinning) {
 
         static Settings parse(String[] args) {
             Map<String, String> given = new HashMap<>();
@@ -82,7 +84,8 @@ public final class EndToEndBenchmark {
                     Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(20 * batch))),
                     Integer.parseInt(given.getOrDefault("--max-new-tokens", "20")),
                     Integer.parseInt(given.getOrDefault("--partitions", "2")),
-                    Path.of(given.getOrDefault("--out", "target/benchmarks/e2e.json")));
+                    Path.of(given.getOrDefault("--out", "target/benchmarks/e2e.json")),
+                    Boolean.parseBoolean(given.getOrDefault("--allow-spinning", "false")));
         }
     }
 
@@ -143,6 +146,9 @@ public final class EndToEndBenchmark {
                 "-jar", ServiceProcess.JAR.toString(), "bench", "--bundle", s.bundle().toString(),
                 "--batch-sizes", Integer.toString(s.batchSize()), "--max-new-tokens", Integer.toString(s.maxNewTokens()),
                 "--repeat", Integer.toString(repeat), "--json", out.toString()));
+        if (s.allowSpinning()) {
+            command.add("--allow-spinning");
+        }
         Path slots = Files.createDirectories(s.out().resolveSibling("images"));
         for (int i = 0; i < s.batchSize(); i++) {
             Path base = IMAGES.get(i % IMAGES.size());
@@ -182,7 +188,7 @@ public final class EndToEndBenchmark {
             WireTopics topics = new WireTopics("bench.images", "bench.questions", "bench.captions", "bench.answers");
             broker.createTopics(List.of(topics.images(), topics.questions(), topics.captions(), topics.answers(),
                     "bench.dlq"), s.partitions());
-            Map<String, String> env = Map.of(
+            Map<String, String> env = new HashMap<>(Map.of(
                     "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                     "BLIP2_BUNDLE", s.bundle().toString(),
                     "BLIP2_TOPIC_IMAGES", topics.images(),
@@ -192,7 +198,8 @@ public final class EndToEndBenchmark {
                     "BLIP2_TOPIC_DLQ", "bench.dlq",
                     "BLIP2_CONSUMER_GROUP", "bench",
                     "BLIP2_MAX_BATCH_SIZE", Integer.toString(s.batchSize()),
-                    "BLIP2_VISION_CACHE_SIZE", "0");
+                    "BLIP2_VISION_CACHE_SIZE", "0"));
+            env.put("BLIP2_ALLOW_SPINNING", Boolean.toString(s.allowSpinning()));
             // the JVM options of the deployment (k8s/base, Dockerfile.jvm); the engine bench's JVM has the same heap limit
             List<String> jvm = new ArrayList<>(List.of("-XX:MaxRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError",
                     "-Dmp.messaging.incoming.images-in.isolation.level=read_committed",
