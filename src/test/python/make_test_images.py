@@ -161,6 +161,113 @@ def _patched(width: int, height: int, seed: int, box: tuple[int, int, int, int])
     return img
 
 
+_ZIGZAG = np.array([0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+                    13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
+                    52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63])
+
+
+def _jpeg_440(img: Image.Image, quality_table: int = 4) -> bytes:
+    """A baseline JFIF JPEG with 4:4:0 chroma (luma sampled 1x2, chroma 1x1), which libjpeg's
+    ``jpeg_set_defaults`` and so PIL cannot write: float DCT, a flat quantisation table, Huffman
+    tables of fixed-length codes."""
+    rgb = np.asarray(img.convert("RGB")).astype(np.float64)  # [h, w, 3]
+    height, width, _ = rgb.shape
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    planes = [0.299 * r + 0.587 * g + 0.114 * b,
+              128 - 0.168736 * r - 0.331264 * g + 0.5 * b,
+              128 + 0.5 * r - 0.418688 * g - 0.081312 * b]  # 3 x [h, w]
+    mcu_w, mcu_h = -(-width // 8), -(-height // 16)
+
+    def padded(plane: np.ndarray, h: int, w: int) -> np.ndarray:
+        return np.pad(plane, ((0, h - plane.shape[0]), (0, w - plane.shape[1])), mode="edge")
+
+    luma = padded(planes[0], 16 * mcu_h, 8 * mcu_w)  # [16 * mcu_h, 8 * mcu_w]
+    chroma = []
+    for plane in planes[1:]:
+        full = padded(plane, 2 * -(-height // 2), width)
+        half = (full[0::2] + full[1::2]) / 2  # [ceil(h / 2), w]
+        chroma.append(padded(half, 8 * mcu_h, 8 * mcu_w))
+    k = np.arange(8)
+    dct = np.sqrt(2 / 8) * np.cos((2 * k[None, :] + 1) * k[:, None] * np.pi / 16)  # [8, 8]
+    dct[0] /= np.sqrt(2)
+
+    def coefficients(plane: np.ndarray, by: int, bx: int) -> list[int]:
+        block = plane[8 * by:8 * by + 8, 8 * bx:8 * bx + 8] - 128
+        c = dct @ block @ dct.T
+        return [int(v) for v in np.round(c.reshape(-1)[_ZIGZAG] / quality_table)]
+
+    blocks = []  # (table, coefficients) in scan order
+    for my in range(mcu_h):
+        for mx in range(mcu_w):
+            blocks.append((0, coefficients(luma, 2 * my, mx)))
+            blocks.append((0, coefficients(luma, 2 * my + 1, mx)))
+            blocks.append((1, coefficients(chroma[0], my, mx)))
+            blocks.append((1, coefficients(chroma[1], my, mx)))
+
+    def category(v: int) -> int:
+        return abs(v).bit_length()
+
+    def bits_of(v: int, n: int) -> int:
+        return v if v >= 0 else v + (1 << n) - 1
+
+    symbols = []  # (dc/ac, table, symbol, extra bits, extra length)
+    pred = [0, 0, 0]
+    for index, (table, coef) in enumerate(blocks):
+        comp = [0, 0, 1, 2][index % 4]
+        diff = coef[0] - pred[comp]
+        pred[comp] = coef[0]
+        symbols.append((0, table, category(diff), bits_of(diff, category(diff)), category(diff)))
+        run = 0
+        last = max([i for i in range(1, 64) if coef[i] != 0], default=0)
+        for i in range(1, last + 1):
+            if coef[i] == 0:
+                run += 1
+                continue
+            while run > 15:
+                symbols.append((1, table, 0xF0, 0, 0))
+                run -= 16
+            n = category(coef[i])
+            symbols.append((1, table, (run << 4) | n, bits_of(coef[i], n), n))
+            run = 0
+        if last < 63:
+            symbols.append((1, table, 0x00, 0, 0))
+    codes = {}
+    dht = b""
+    for cls in (0, 1):
+        for table in (0, 1):
+            used = sorted({sym for c, t, sym, _, _ in symbols if c == cls and t == table})
+            length = max(1, len(used).bit_length())  # never the all-ones code
+            counts = [0] * 16
+            counts[length - 1] = len(used)
+            for code, sym in enumerate(used):
+                codes[(cls, table, sym)] = (code, length)
+            dht += bytes([(cls << 4) | table]) + bytes(counts) + bytes(used)
+    out, acc, nbits = bytearray(), 0, 0
+    for cls, table, sym, extra, extra_len in symbols:
+        code, length = codes[(cls, table, sym)]
+        for value, n in ((code, length), (extra, extra_len)):
+            acc = (acc << n) | value
+            nbits += n
+            while nbits >= 8:
+                byte = (acc >> (nbits - 8)) & 0xFF
+                out.append(byte)
+                if byte == 0xFF:
+                    out.append(0)
+                nbits -= 8
+    if nbits:
+        byte = ((acc << (8 - nbits)) | ((1 << (8 - nbits)) - 1)) & 0xFF
+        out += bytes([byte, 0]) if byte == 0xFF else bytes([byte])
+
+    def segment(marker: int, data: bytes) -> bytes:
+        return bytes([0xFF, marker]) + struct.pack(">H", len(data) + 2) + data
+
+    dqt = bytes([0]) + bytes([quality_table] * 64) + bytes([1]) + bytes([quality_table] * 64)
+    sof = struct.pack(">BHHB", 8, height, width, 3) + bytes([1, 0x12, 0, 2, 0x11, 1, 3, 0x11, 1])
+    sos = bytes([3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0])
+    return (b"\xff\xd8" + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00") + segment(0xDB, dqt)
+            + segment(0xC0, sof) + segment(0xC4, dht) + segment(0xDA, sos) + bytes(out) + b"\xff\xd9")
+
+
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
@@ -262,6 +369,9 @@ def write_variants(out: Path) -> list[str]:
     save("jpeg_422_224.jpg", _patched(224, 224, 102, (33, 9, 80, 72)), quality=85, subsampling=1)
     save("jpeg_420_odd_333x251.jpg", _patched(333, 251, 103, (259, 181, 74, 70)), quality=75, subsampling=2)
     save("jpeg_422_odd_227x161.jpg", _patched(227, 161, 104, (163, 101, 64, 60)), quality=80, subsampling=1)
+    save("jpeg_411_224.jpg", _patched(224, 224, 111, (70, 130, 80, 64)), quality=85, subsampling="4:1:1")
+    write("jpeg_440_224.jpg", _jpeg_440(_patched(224, 224, 112, (40, 40, 80, 64))))
+    write("jpeg_440_odd_227x163.jpg", _jpeg_440(_patched(227, 163, 113, (163, 99, 64, 64))))
     save("jpeg_gray_224.jpg", _patched(224, 224, 105, (60, 60, 64, 64)).convert("L"), quality=85)
     save("jpeg_restart_224.jpg", _patched(224, 224, 106, (0, 100, 72, 64)), quality=85, restart_marker_blocks=7)
     save("jpeg_q100_224.jpg", _patched(224, 224, 107, (140, 140, 72, 72)), quality=100)

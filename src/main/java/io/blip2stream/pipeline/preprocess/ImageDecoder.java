@@ -85,7 +85,7 @@ public final class ImageDecoder {
             }
             RgbImage rgb;
             if (format == ImageFormat.JPEG) {
-                Raster raster = reader.readRaster(0, null);
+                Raster raster = JpegChromaUpsampler.upsample(reader.readRaster(0, null), meta.jpegSampling());
                 checkWarnings(warnings);
                 rgb = PilRgb.fromJpegRaster(raster, PilRgb.jpegColor(meta, raster.getNumBands()));
             } else {
