@@ -411,12 +411,21 @@ def write_variants(out: Path) -> list[str]:
     write("png_rgba16_224.png", _png((rgba16 % 65536).astype(np.uint16), 6, 16))
     la16 = np.stack([gray, alpha], axis=-1).astype(np.uint32) * 257 + ramp  # [224, 224, 2]
     write("png_la16_224.png", _png((la16 % 65536).astype(np.uint16), 4, 16))
+    g16 = (gray.astype(np.uint32) * 3 + np.arange(224)[None, :]).astype(np.uint16)  # [224, 224], mostly > 255
+    levels2 = (gray.astype(np.int32) * 3 + 127) // 255  # [224, 224], 2 bits
+    write("png_gray2_trns_224.png", _png(levels2[..., None], 0, 2, extra=_chunk(b"tRNS", struct.pack(">H", 1))))
+    write("png_palette2_trns_224.png", _png((idx % 4).astype(np.uint8)[..., None], 3, 2,
+                                            extra=_chunk(b"PLTE", plte[:12]) + _chunk(b"tRNS", bytes([255, 0, 90]))))
+    write("png_gray16_trns_224.png", _png(g16[..., None], 0, 16, extra=_chunk(b"tRNS", struct.pack(">H", int(g16[0, 0])))))
+    rgb16 = (rgba16[..., :3] % 65536).astype(np.uint16)  # [224, 224, 3]
+    write("png_rgb16_trns_224.png", _png(rgb16, 2, 16, extra=_chunk(b"tRNS", struct.pack(">HHH", *map(int, rgb16[5, 5])))))
     write("png_rgb16_interlaced_224.png", _png((rgba16[..., :3] % 65536).astype(np.uint16), 2, 16, interlace=True))
 
     # GIF
     gif = _flat(224, 224, 130, colors=16).quantize(colors=16, dither=Image.Dither.NONE)
     save("gif_single_224.gif", gif)
     save("gif_transparent_224.gif", gif, transparency=3)
+    save("gif_noninterlaced_224.gif", gif, interlace=0)
     small = _patched(150, 100, 131, (90, 50, 48, 40)).quantize(colors=8, dither=Image.Dither.NONE)
     save("gif_transparent_150x100.gif", small, transparency=0)
 
@@ -430,6 +439,12 @@ def write_variants(out: Path) -> list[str]:
                                                  masks=(0xFF0000, 0xFF00, 0xFF, 0xFF000000)))
     write("bmp_topdown_24_96x64.bmp", _bmp(np.ascontiguousarray(brgb[..., ::-1]).tobytes(), 96, 64, 24,
                                             top_down=True))
+    b5 = (brgb.astype(np.uint16) >> 3)  # [64, 96, 3], 5 bits
+    rgb555 = (b5[..., 0] << 10) | (b5[..., 1] << 5) | b5[..., 2]  # [64, 96]
+    write("bmp_rgb555_96x64.bmp", _bmp(rgb555[::-1].astype("<u2").tobytes(), 96, 64, 16))
+    rgb565 = (b5[..., 0] << 11) | ((brgb[..., 1].astype(np.uint16) >> 2) << 5) | b5[..., 2]  # [64, 96]
+    write("bmp_rgb565_96x64.bmp", _bmp(rgb565[::-1].astype("<u2").tobytes(), 96, 64, 16, compression=3,
+                                       masks=(0xF800, 0x7E0, 0x1F, 0)))
     save("bmp_palette8_96x64.bmp", _patched(96, 64, 140, (10, 10, 24, 24)).quantize(colors=32,
                                                                                       dither=Image.Dither.NONE))
     save("bmp_1bit_224.bmp", _flat(224, 224, 141).convert("L").point(lambda v: 255 if v > 110 else 0).convert("1"))
@@ -448,6 +463,10 @@ def write_variants(out: Path) -> list[str]:
     flat_anim[0].save(out / "webp_anim_lossless_224.webp", save_all=True, append_images=flat_anim[1:], duration=100,
                       loop=0, lossless=True)
     files.append("webp_anim_lossless_224.webp")
+    anim_alpha = [Image.fromarray(np.concatenate([np.asarray(f), alpha[..., None]], axis=-1), "RGBA") for f in anim]
+    anim_alpha[0].save(out / "webp_anim_lossy_alpha_224.webp", save_all=True, append_images=anim_alpha[1:],
+                       duration=100, loop=0, quality=80)
+    files.append("webp_anim_lossy_alpha_224.webp")
     write("webp_anim_offset_224x160.webp", _webp_anim_offset(_patched(64, 48, 153, (8, 8, 48, 32)), 224, 160, 36, 50))
     return files
 
