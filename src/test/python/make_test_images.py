@@ -364,23 +364,23 @@ def write_variants(out: Path) -> list[str]:
         files.append(name)
 
     # JPEG
-    save("jpeg_progressive_224.jpg", _patched(224, 224, 100, (120, 16, 88, 72)), quality=85, progressive=True)
-    save("jpeg_444_224.jpg", _patched(224, 224, 101, (17, 120, 80, 72)), quality=85, subsampling=0)
-    save("jpeg_422_224.jpg", _patched(224, 224, 102, (33, 9, 80, 72)), quality=85, subsampling=1)
+    save("jpeg_progressive_224.jpg", _patched(224, 224, 100, (120, 16, 64, 56)), quality=85, progressive=True)
+    save("jpeg_444_224.jpg", _patched(224, 224, 101, (17, 120, 64, 56)), quality=85, subsampling=0)
+    save("jpeg_422_224.jpg", _patched(224, 224, 102, (33, 9, 64, 56)), quality=85, subsampling=1)
     save("jpeg_420_odd_333x251.jpg", _patched(333, 251, 103, (259, 181, 74, 70)), quality=75, subsampling=2)
     save("jpeg_422_odd_227x161.jpg", _patched(227, 161, 104, (163, 101, 64, 60)), quality=80, subsampling=1)
-    save("jpeg_411_224.jpg", _patched(224, 224, 111, (70, 130, 80, 64)), quality=85, subsampling="4:1:1")
-    write("jpeg_440_224.jpg", _jpeg_440(_patched(224, 224, 112, (40, 40, 80, 64))))
+    save("jpeg_411_224.jpg", _patched(224, 224, 111, (70, 130, 64, 56)), quality=85, subsampling="4:1:1")
+    write("jpeg_440_224.jpg", _jpeg_440(_patched(224, 224, 112, (40, 40, 64, 56))))
     write("jpeg_440_odd_227x163.jpg", _jpeg_440(_patched(227, 163, 113, (163, 99, 64, 64))))
     save("jpeg_gray_224.jpg", _patched(224, 224, 105, (60, 60, 64, 64)).convert("L"), quality=85)
     save("jpeg_restart_224.jpg", _patched(224, 224, 106, (0, 100, 72, 64)), quality=85, restart_marker_blocks=7)
     save("jpeg_q100_224.jpg", _patched(224, 224, 107, (140, 140, 72, 72)), quality=100)
     save("jpeg_q30_224.jpg", _patched(224, 224, 108, (8, 8, 64, 64)), quality=30)
-    save("jpeg_adobe_rgb_224.jpg", _patched(224, 224, 109, (100, 40, 80, 80)), quality=90, keep_rgb=True)
+    save("jpeg_adobe_rgb_224.jpg", _patched(224, 224, 109, (100, 40, 64, 56)), quality=90, keep_rgb=True)
     for orientation in range(2, 9):
         exif = Image.Exif()
         exif[0x0112] = orientation
-        save(f"jpeg_exif_{orientation}_224x200.jpg", _patched(224, 200, 110 + orientation, (150, 8, 64, 48)), quality=90,
+        save(f"jpeg_exif_{orientation}_224x200.jpg", _patched(224, 200, 110 + orientation, (150, 8, 40, 32)), quality=90,
              exif=exif.tobytes())
 
     # PNG
