@@ -85,13 +85,13 @@ public final class ImageDecoder {
             }
             RgbImage rgb;
             if (format == ImageFormat.JPEG) {
-                Raster raster = reader.readRaster(0, null);
+                Raster raster = JpegChromaUpsampler.upsample(reader.readRaster(0, null), meta.jpegSampling());
                 checkWarnings(warnings);
                 rgb = PilRgb.fromJpegRaster(raster, PilRgb.jpegColor(meta, raster.getNumBands()));
             } else {
                 BufferedImage image = reader.read(0);
                 checkWarnings(warnings);
-                rgb = PilRgb.fromImage(image, format == ImageFormat.PNG);
+                rgb = PilRgb.fromImage(image, format == ImageFormat.PNG && pngGray16(encoded));
                 if (canvas.isPresent()) {
                     rgb = canvas.get().place(rgb, paletteRgb(image, canvas.get().fillIndex()));
                 }
@@ -121,7 +121,15 @@ public final class ImageDecoder {
         }
     }
 
-    private static int paletteRgb(BufferedImage image, int index) {
+    /**
+     * A PNG whose IHDR declares 16-bit grayscale without an alpha channel (colour type 0): PIL's
+     * {@code I;16} even with a {@code tRNS} chunk, for which ImageIO adds an alpha band.
+     */
+    static boolean pngGray16(byte[] png) {
+        return png.length > 25 && png[24] == 16 && png[25] == 0;
+    }
+
+        private static int paletteRgb(BufferedImage image, int index) {
         if (image.getColorModel() instanceof IndexColorModel icm && index < icm.getMapSize()) {
             return icm.getRGB(index) & 0xFFFFFF;
         }

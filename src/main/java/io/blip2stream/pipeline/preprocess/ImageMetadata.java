@@ -18,13 +18,15 @@ import java.util.zip.Inflater;
  * @param jpegComponentIds JPEG frame component ids, in frame order
  * @param jfif            a JFIF APP0 marker is present
  * @param adobeTransform  the Adobe APP14 transform flag, -1 when there is no Adobe marker
+ * @param jpegSampling    JPEG frame sampling factors per component, in frame order, as
+ *                        {@code horizontal << 4 | vertical}
  */
 record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds, boolean jfif,
-                     int adobeTransform) {
+                     int adobeTransform, int[] jpegSampling) {
 
     private static final int ORIENTATION_TAG = 0x0112;
     private static final Pattern XMP_ORIENTATION = Pattern.compile("tiff:Orientation(=\"|>)([0-9])");
-    private static final ImageMetadata NONE = new ImageMetadata(1, 0, new int[0], false, -1);
+    private static final ImageMetadata NONE = new ImageMetadata(1, 0, new int[0], false, -1, new int[0]);
 
     /** Reads the metadata of an image of the given format; never throws. */
     static ImageMetadata read(byte[] b, ImageFormat format) {
@@ -47,6 +49,7 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
         int adobe = -1;
         int components = 0;
         int[] ids = new int[0];
+        int[] sampling = new int[0];
         int p = 2;
         while (p + 4 <= b.length) {
             if ((b[p] & 0xFF) != 0xFF) {
@@ -82,13 +85,15 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
             } else if (isSof(marker) && e - s >= 6) {
                 components = b[s + 5] & 0xFF;
                 ids = new int[Math.min(components, (e - s - 6) / 3)];
+                sampling = new int[ids.length];
                 for (int i = 0; i < ids.length; i++) {
                     ids[i] = b[s + 6 + 3 * i] & 0xFF;
+                    sampling[i] = b[s + 7 + 3 * i] & 0xFF;
                 }
             }
             p = p + 2 + len;
         }
-        return new ImageMetadata(orientation(exif, xmp), components, ids, jfif, adobe);
+        return new ImageMetadata(orientation(exif, xmp), components, ids, jfif, adobe, sampling);
     }
 
     private static ImageMetadata png(byte[] b) {
@@ -139,7 +144,7 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
         if (exif == null && rawProfile != null) {
             exif = fromRawProfile(rawProfile);
         }
-        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1);
+        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1, new int[0]);
     }
 
     private static ImageMetadata webp(byte[] b) {
@@ -161,7 +166,7 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
             }
             p = e + (int) (len & 1);
         }
-        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1);
+        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1, new int[0]);
     }
 
     /** PIL: the EXIF IFD0 orientation if the tag is there, else an XMP tiff:Orientation. */

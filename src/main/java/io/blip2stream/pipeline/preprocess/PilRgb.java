@@ -130,8 +130,9 @@ final class PilRgb {
     /**
      * RGB from a decoded PNG, GIF, BMP or WebP image, reading its raw samples.
      *
-     * @param grayClips16 a 16-bit grayscale image without alpha is PIL's {@code I;16}: clip to
-     *                    0..255 instead of keeping the high byte
+     * @param grayClips16 the image is PIL's {@code I;16} (a 16-bit grayscale PNG without an alpha
+     *                    channel, with or without {@code tRNS}): clip the gray samples to 0..255
+     *                    instead of keeping the high byte
      */
     static RgbImage fromImage(BufferedImage image, boolean grayClips16) {
         ColorModel cm = image.getColorModel();
@@ -174,7 +175,7 @@ final class PilRgb {
             throw new IllegalArgumentException("an image with " + bands + " bands in " + cm.getColorSpace().getType());
         }
         int bits = cm.getComponentSize(0);
-        boolean clip = gray && grayClips16 && bits == 16 && !cm.hasAlpha();
+        boolean clip = gray && grayClips16 && bits == 16;
         for (int y = 0; y < h; y++) {
             raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, row);
             for (int x = 0; x < w; x++) {

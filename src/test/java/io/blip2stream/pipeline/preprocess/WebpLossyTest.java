@@ -85,6 +85,52 @@ class WebpLossyTest {
     @Test
     void leavesLosslessWebpToTheImageIoReader() throws IOException {
         assertThat(WebpLossy.find(Files.readAllBytes(IMAGES.resolve("lossless_200x200.webp")))).isEmpty();
+        assertThat(WebpLossy.find(Files.readAllBytes(IMAGES.resolve("webp_anim_lossless_224.webp"))))
+                .as("an animation whose first frame is lossless").isEmpty();
+    }
+
+    @Test
+    void findsTheFirstFrameOfALossyAnimation() throws IOException {
+        WebpLossy full = WebpLossy.find(Files.readAllBytes(IMAGES.resolve("webp_anim_lossy_224.webp"))).orElseThrow();
+        WebpLossy offset = WebpLossy.find(Files.readAllBytes(IMAGES.resolve("webp_anim_offset_224x160.webp")))
+                .orElseThrow();
+
+        assertThat(List.of(full.width(), full.height(), full.left(), full.top(), full.frameWidth(), full.frameHeight()))
+                .containsExactly(224, 224, 0, 0, 224, 224);
+        assertThat(List.of(offset.width(), offset.height(), offset.left(), offset.top(), offset.frameWidth(),
+                offset.frameHeight())).containsExactly(224, 160, 36, 50, 64, 48);
+    }
+
+    @Test
+    void placesAnOffsetFirstFrameOnABlackCanvas() throws IOException {
+        byte[] webp = Files.readAllBytes(IMAGES.resolve("webp_anim_offset_224x160.webp"));
+        WebpLossy frame = WebpLossy.find(webp).orElseThrow();
+        RgbImage alone = WebpYuvToRgb.convert(Vp8Decoder.decode(webp, frame.frameOffset(), frame.frameLength()));
+
+        RgbImage rgb = decoder.decode(webp);
+
+        assertThat(rgb.width()).isEqualTo(224);
+        assertThat(rgb.height()).isEqualTo(160);
+        int outside = 0;
+        int inside = 0;
+        for (int y = 0; y < rgb.height(); y++) {
+            for (int x = 0; x < rgb.width(); x++) {
+                boolean in = x >= 36 && x < 36 + 64 && y >= 50 && y < 50 + 48;
+                for (int c = 0; c < 3; c++) {
+                    int expected = in ? alone.get(c, x - 36, y - 50) : 0;
+                    if (rgb.get(c, x, y) == expected) {
+                        if (in) {
+                            inside++;
+                        } else {
+                            outside++;
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(inside).as("frame samples in place").isEqualTo(3 * 64 * 48);
+        assertThat(outside).as("black samples around the frame (the ANIM background is ignored)")
+                .isEqualTo(3 * (224 * 160 - 64 * 48));
     }
 
     @Test
