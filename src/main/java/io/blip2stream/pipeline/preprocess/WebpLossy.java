@@ -57,91 +57,97 @@ record WebpLossy(int frameOffset, int frameLength, int width, int height, int le
         } else if (!firstType.equals("VP8 ")) {
             return Optional.empty();
         }
-        int p = 12;
-        while (p + 8 <= end) {
-            String type = type(b, p);
-            long len = u32le(b, p + 4);
-            int start = p + 8;
-            if (start + len > end) {
-                throw new Vp8Exception("the " + type.strip() + " chunk declares " + len + " bytes, "
-                        + (end - start) + " are left");
-            }
-            if (type.equals("VP8L")) {
+        for (Chunk c = Chunk.at(b, 12, end, ""); c != null; c = c.next(b, end, "")) {
+            if (c.fourCc().equals("VP8L")) {
                 return Optional.empty();
             }
-            if (type.equals("VP8 ")) {
-                if (len < 10) {
-                    throw new Vp8Exception("a VP8 chunk of " + len + " bytes");
-                }
-                int w = ((b[start + 7] & 0xFF) << 8 | (b[start + 6] & 0xFF)) & 0x3FFF;
-                int h = ((b[start + 9] & 0xFF) << 8 | (b[start + 8] & 0xFF)) & 0x3FFF;
-                if (canvasWidth >= 0 && (canvasWidth != w || canvasHeight != h)) {
-                    throw new Vp8Exception("the VP8 frame is " + w + "x" + h + " on a canvas of "
+            if (c.fourCc().equals("VP8 ")) {
+                int[] size = c.vp8Size(b);   // [width, height]
+                if (canvasWidth >= 0 && (canvasWidth != size[0] || canvasHeight != size[1])) {
+                    throw new Vp8Exception("the VP8 frame is " + size[0] + "x" + size[1] + " on a canvas of "
                             + canvasWidth + "x" + canvasHeight);
                 }
-                return Optional.of(new WebpLossy(start, (int) len, w, h, 0, 0, w, h));
+                return Optional.of(new WebpLossy(c.start(), c.length(), size[0], size[1], 0, 0, size[0], size[1]));
             }
-            p = start + (int) len + (int) (len & 1);
         }
         throw new Vp8Exception("no image chunk in the WebP container");
     }
 
     /** The first ANMF frame of an animated WebP when it is lossy; empty when it is lossless. */
     private static Optional<WebpLossy> firstAnimationFrame(byte[] b, int end, int canvasWidth, int canvasHeight) {
-        int p = 12;
-        while (p + 8 <= end) {
-            String type = type(b, p);
+        for (Chunk c = Chunk.at(b, 12, end, ""); c != null; c = c.next(b, end, "")) {
+            if (!c.fourCc().equals("ANMF")) {
+                continue;
+            }
+            if (c.length() < ANMF_HEADER) {
+                throw new Vp8Exception("an ANMF chunk of " + c.length() + " bytes");
+            }
+            int left = 2 * u24le(b, c.start());
+            int top = 2 * u24le(b, c.start() + 3);
+            int fw = 1 + u24le(b, c.start() + 6);
+            int fh = 1 + u24le(b, c.start() + 9);
+            if (left + fw > canvasWidth || top + fh > canvasHeight) {
+                throw new Vp8Exception("the first frame (" + fw + "x" + fh + " at " + left + "," + top
+                        + ") leaves the " + canvasWidth + "x" + canvasHeight + " canvas");
+            }
+            int frameEnd = c.start() + c.length();
+            for (Chunk sub = Chunk.at(b, c.start() + ANMF_HEADER, frameEnd, "frame's ");
+                 sub != null; sub = sub.next(b, frameEnd, "frame's ")) {
+                if (sub.fourCc().equals("VP8L")) {
+                    return Optional.empty();
+                }
+                if (sub.fourCc().equals("VP8 ")) {
+                    int[] size = sub.vp8Size(b);   // [width, height]
+                    if (size[0] != fw || size[1] != fh) {
+                        throw new Vp8Exception("the VP8 frame is " + size[0] + "x" + size[1] + " in an ANMF frame of "
+                                + fw + "x" + fh);
+                    }
+                    return Optional.of(new WebpLossy(sub.start(), sub.length(), canvasWidth, canvasHeight,
+                            left, top, fw, fh));
+                }
+            }
+            throw new Vp8Exception("no image chunk in the first ANMF frame");
+        }
+        throw new Vp8Exception("no ANMF frame in the animated WebP");
+    }
+
+    /**
+     * One RIFF chunk: its four-character type and where its payload lies.
+     *
+     * @param fourCc the chunk type ("VP8 ", "VP8L", "ANMF", …)
+     * @param start  the payload's first byte
+     * @param length the payload's size (a chunk is padded to an even size)
+     */
+    private record Chunk(String fourCc, int start, int length) {
+
+        /** The chunk whose header is at {@code p}, or null when no header fits before {@code end}. */
+        static Chunk at(byte[] b, int p, int end, String where) {
+            if (p + 8 > end) {
+                return null;
+            }
+            String fourCc = WebpLossy.type(b, p);
             long len = u32le(b, p + 4);
             int start = p + 8;
             if (start + len > end) {
-                throw new Vp8Exception("the " + type.strip() + " chunk declares " + len + " bytes, "
+                throw new Vp8Exception("the " + where + fourCc.strip() + " chunk declares " + len + " bytes, "
                         + (end - start) + " are left");
             }
-            if (type.equals("ANMF")) {
-                if (len < ANMF_HEADER) {
-                    throw new Vp8Exception("an ANMF chunk of " + len + " bytes");
-                }
-                int left = 2 * u24le(b, start);
-                int top = 2 * u24le(b, start + 3);
-                int fw = 1 + u24le(b, start + 6);
-                int fh = 1 + u24le(b, start + 9);
-                if (left + fw > canvasWidth || top + fh > canvasHeight) {
-                    throw new Vp8Exception("the first frame (" + fw + "x" + fh + " at " + left + "," + top
-                            + ") leaves the " + canvasWidth + "x" + canvasHeight + " canvas");
-                }
-                int frameEnd = start + (int) len;
-                int q = start + ANMF_HEADER;
-                while (q + 8 <= frameEnd) {
-                    String sub = type(b, q);
-                    long subLen = u32le(b, q + 4);
-                    int subStart = q + 8;
-                    if (subStart + subLen > frameEnd) {
-                        throw new Vp8Exception("the frame's " + sub.strip() + " chunk declares " + subLen
-                                + " bytes, " + (frameEnd - subStart) + " are left");
-                    }
-                    if (sub.equals("VP8L")) {
-                        return Optional.empty();
-                    }
-                    if (sub.equals("VP8 ")) {
-                        if (subLen < 10) {
-                            throw new Vp8Exception("a VP8 chunk of " + subLen + " bytes");
-                        }
-                        int w = ((b[subStart + 7] & 0xFF) << 8 | (b[subStart + 6] & 0xFF)) & 0x3FFF;
-                        int h = ((b[subStart + 9] & 0xFF) << 8 | (b[subStart + 8] & 0xFF)) & 0x3FFF;
-                        if (w != fw || h != fh) {
-                            throw new Vp8Exception("the VP8 frame is " + w + "x" + h + " in an ANMF frame of "
-                                    + fw + "x" + fh);
-                        }
-                        return Optional.of(new WebpLossy(subStart, (int) subLen, canvasWidth, canvasHeight,
-                                left, top, w, h));
-                    }
-                    q = subStart + (int) subLen + (int) (subLen & 1);
-                }
-                throw new Vp8Exception("no image chunk in the first ANMF frame");
-            }
-            p = start + (int) len + (int) (len & 1);
+            return new Chunk(fourCc, start, (int) len);
         }
-        throw new Vp8Exception("no ANMF frame in the animated WebP");
+
+        Chunk next(byte[] b, int end, String where) {
+            return at(b, start + length + (length & 1), end, where);
+        }
+
+        /** Width and height from a VP8 key frame's header. */
+        int[] vp8Size(byte[] b) {
+            if (length < 10) {
+                throw new Vp8Exception("a VP8 chunk of " + length + " bytes");
+            }
+            int w = ((b[start + 7] & 0xFF) << 8 | (b[start + 6] & 0xFF)) & 0x3FFF;
+            int h = ((b[start + 9] & 0xFF) << 8 | (b[start + 8] & 0xFF)) & 0x3FFF;
+            return new int[]{w, h};
+        }
     }
 
     /** Decodes the frame to the RGB image PIL gets (placed on the black canvas of an animation). */
