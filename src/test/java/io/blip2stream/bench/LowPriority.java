@@ -52,16 +52,9 @@ final class LowPriority {
      */
     static boolean reniceOtherThreads(int nice) {
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
-            List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
-            tasks.map(t -> t.getFileName().toString()).filter(t -> !t.equals(self)).forEach(command::add);
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+            String self = selfTid();
+            return renice(nice, tasks.map(t -> t.getFileName().toString()).filter(t -> !t.equals(self)).toList());
         } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return false;
         }
     }
@@ -69,13 +62,25 @@ final class LowPriority {
     /** Sets this thread's nice value with {@code renice}; false where there is no per-thread id or no renice. */
     private static boolean renice(int nice) {
         try {
-            Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));   // "<pid>/task/<tid>"
-            String tid = self.getFileName().toString();
-            Process p = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+            return renice(nice, List.of(selfTid()));
         } catch (IOException | UnsupportedOperationException e) {
             return false;
+        }
+    }
+
+    /** This thread's id: /proc/thread-self is "&lt;pid&gt;/task/&lt;tid&gt;". */
+    private static String selfTid() throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+    }
+
+    /** Runs {@code renice -n nice -p tid…}; whether it succeeded. */
+    private static boolean renice(int nice, List<String> tids) throws IOException {
+        List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
+        command.addAll(tids);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
