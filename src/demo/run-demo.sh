@@ -217,7 +217,8 @@ submit() { # name args... ; run in the background: exec makes $! the java proces
     --wait --timeout-s "$RESULT_TIMEOUT_S" "${@:2}" >"$RUN/results/$1.json" 2>"$RUN/results/$1.err"
 }
 shopt -s nullglob
-images=("$IMAGES"/*)
+images=()
+for f in "$IMAGES"/*; do [ -f "$f" ] && images+=("$f"); done   # files only (sub-folders hold other fixtures)
 [ ${#images[@]} -gt 0 ] || fail "no sample images in $IMAGES"
 first=${images[0]}
 
