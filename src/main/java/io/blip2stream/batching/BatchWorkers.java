@@ -4,6 +4,7 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +12,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -139,12 +141,12 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
     }
 
     private void loop(ExecutorService preparer) {
-        CompletableFuture<P> ahead = null;   // the next batch, being prepared while this one runs
+        Ahead<T, P> ahead = null;   // the next batch, being prepared while this one runs
         while (true) {
             P current;
             if (ahead != null) {
                 try {
-                    current = awaitPrepared(ahead);
+                    current = ahead.take(this::prepare);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -185,9 +187,12 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
     }
 
     /**
-     * The preparation thread. It runs at a lower CPU priority (nice {@value #PREPARE_NICE}, where the
-     * system allows it) than the worker: work prepared ahead should take the cores the running
-     * batch leaves idle, not slow the batch down. When the worker waits for it, it has the cores.
+     * The preparation thread. Work prepared ahead should take the cores the running batch leaves
+     * idle, not slow the batch down; so on Linux the thread is in the {@code SCHED_IDLE} class (it
+     * runs only on an otherwise idle core and yields it as soon as an inference thread wakes up),
+     * or else at nice {@value #PREPARE_NICE}. When the worker needs the batch, the cores are idle
+     * and the preparation has them; a preparation that has not started by then is done by the
+     * worker itself ({@link Ahead#take}).
      */
     private static final class PrepareThread extends ForkJoinWorkerThread {
         PrepareThread(ForkJoinPool pool, String name) {
@@ -199,12 +204,14 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         @Override
         protected void onStart() {
             super.onStart();
-            CpuPriority.lowerCurrentThread(PREPARE_NICE);
+            if (!CpuPriority.idleCurrentThread()) {
+                CpuPriority.lowerCurrentThread(PREPARE_NICE);
+            }
         }
     }
 
     /** Cuts the next batch now if it is full (or the workers drain) and prepares it on {@code preparer}. */
-    private CompletableFuture<P> prepareAhead(ExecutorService preparer) {
+    private Ahead<T, P> prepareAhead(ExecutorService preparer) {
         BatchState.Next<T> next;
         lock.lock();
         try {
@@ -217,20 +224,45 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         if (next.batch().isEmpty()) {
             return null;
         }
+        Ahead<T, P> ahead = new Ahead<>(next.batch());
         try {
-            return CompletableFuture.supplyAsync(() -> prepare(next.batch()), preparer);
+            preparer.execute(() -> ahead.prepareIfUnclaimed(this::prepare));
         } catch (RejectedExecutionException e) {
-            // closed: prepare here instead, so the batch is still run
-            return CompletableFuture.completedFuture(prepare(next.batch()));
+            // closed: the worker prepares it when it takes it, so the batch is still run
         }
+        return ahead;
     }
 
-    private static <P> P awaitPrepared(CompletableFuture<P> ahead) throws InterruptedException {
-        try {
-            return ahead.get();
-        } catch (ExecutionException e) {
-            LOG.error("preparing a batch ahead failed", e.getCause());
-            return null;
+    /**
+     * A batch cut ahead. Whichever thread claims it first prepares it: the preparation thread, or
+     * the worker when it needs the batch before the preparation has started.
+     */
+    static final class Ahead<T, P> {
+        private final List<BatchState.Entry<T>> batch;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        private final CompletableFuture<P> prepared = new CompletableFuture<>();
+
+        Ahead(List<BatchState.Entry<T>> batch) {
+            this.batch = batch;
+        }
+
+        void prepareIfUnclaimed(Function<List<BatchState.Entry<T>>, P> prepare) {
+            if (claimed.compareAndSet(false, true)) {
+                prepared.complete(prepare.apply(batch));
+            }
+        }
+
+        /** The prepared batch (null where preparing failed), prepared here if nobody has started. */
+        P take(Function<List<BatchState.Entry<T>>, P> prepare) throws InterruptedException {
+            if (claimed.compareAndSet(false, true)) {
+                return prepare.apply(batch);
+            }
+            try {
+                return prepared.get();
+            } catch (ExecutionException e) {
+                LOG.error("preparing a batch ahead failed", e.getCause());
+                return null;
+            }
         }
     }
 

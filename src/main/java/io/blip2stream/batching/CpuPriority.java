@@ -1,5 +1,6 @@
 package io.blip2stream.batching;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
@@ -14,7 +15,11 @@ import java.util.Optional;
 final class CpuPriority {
 
     private static final int PRIO_PROCESS = 0;
-    private static final Optional<MethodHandle> SETPRIORITY = find();
+    private static final int SCHED_IDLE = 5;
+    private static final Optional<MethodHandle> SETPRIORITY = find("setpriority",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final Optional<MethodHandle> SCHED_SETSCHEDULER = find("sched_setscheduler",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
 
     private CpuPriority() {
     }
@@ -35,15 +40,33 @@ final class CpuPriority {
         }
     }
 
-    private static Optional<MethodHandle> find() {
+    /**
+     * Puts the calling thread in Linux's {@code SCHED_IDLE} class: it runs only on a core nothing
+     * else wants, and a waking thread of normal priority takes the core from it at once (a nice
+     * value only lowers its share, and it still delays the threads it shares a core with).
+     *
+     * @return whether it was set
+     */
+    static boolean idleCurrentThread() {
+        if (SCHED_SETSCHEDULER.isEmpty()) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            var param = arena.allocate(ValueLayout.JAVA_INT);   // struct sched_param { int sched_priority = 0; }
+            param.set(ValueLayout.JAVA_INT, 0, 0);
+            return (int) SCHED_SETSCHEDULER.get().invokeExact(0, SCHED_IDLE, param) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    private static Optional<MethodHandle> find(String name, FunctionDescriptor descriptor) {
         if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
             return Optional.empty();
         }
         try {
             Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("setpriority").map(address -> linker.downcallHandle(address,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                            ValueLayout.JAVA_INT)));
+            return linker.defaultLookup().find(name).map(address -> linker.downcallHandle(address, descriptor));
         } catch (RuntimeException | Error e) {   // no native access granted, or no C library
             return Optional.empty();
         }

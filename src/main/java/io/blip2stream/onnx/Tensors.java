@@ -69,9 +69,16 @@ public final class Tensors {
         return t;
     }
 
-    /** Copies a float32 output into {@code dst} (sized to the tensor) and returns it. */
+    /**
+     * Copies a float output (float32, or float16 widened) into {@code dst} when it is sized to the
+     * tensor; with no {@code dst}, returns the array of ONNX Runtime's own copy, with no second copy.
+     */
     public static float[] readFloats(OnnxTensor t, float[] dst) {
         FloatBuffer fb = t.getFloatBuffer();
+        if (dst == null && fb.hasArray() && fb.arrayOffset() == 0 && fb.position() == 0
+                && fb.array().length == fb.remaining()) {
+            return fb.array();
+        }
         float[] out = dst != null && dst.length == fb.remaining() ? dst : new float[fb.remaining()];
         fb.get(out);
         return out;

@@ -71,10 +71,14 @@ class BatchWorkersTest {
     }
 
     /** The calling thread's nice value from /proc (field 19 of its stat line), or -100. */
+    /** The thread's nice value, plus 1000 in Linux's SCHED_IDLE class (higher is lower priority); -100 elsewhere. */
     private static int niceOfThisThread() {
         try {
             String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");   // fields 3.. of proc(5)
+            int nice = Integer.parseInt(fields[16]);
+            int policy = Integer.parseInt(fields[38]);
+            return (policy == 5 ? 1000 : 0) + nice;
         } catch (IOException | RuntimeException e) {
             return -100;
         }
@@ -177,5 +181,26 @@ class BatchWorkersTest {
         assertThat(recorder.batches).containsExactly(List.of(0, 1), List.of(2, 3));
         assertThat(recorder.preparedOn).containsEntry(List.of(2, 3), "test-worker-0");
         workers.close();
+    }
+
+    @Test
+    void aBatchCutAheadIsPreparedOnceByWhicheverThreadClaimsItFirst() throws Exception {
+        List<BatchState.Entry<Integer>> batch = List.of(new BatchState.Entry<>(7, "k", 0, LONG_DEADLINE));
+        AtomicInteger calls = new AtomicInteger();
+        java.util.function.Function<List<BatchState.Entry<Integer>>, String> prepare =
+                b -> "prepared by " + Thread.currentThread().getName() + " #" + calls.incrementAndGet();
+
+        // the worker needs it before the preparation thread got to it: the worker prepares it
+        BatchWorkers.Ahead<Integer, String> early = new BatchWorkers.Ahead<>(batch);
+        assertThat(early.take(prepare)).isEqualTo("prepared by " + Thread.currentThread().getName() + " #1");
+        early.prepareIfUnclaimed(prepare);
+        assertThat(calls).hasValue(1);
+
+        // the preparation thread got there first: the worker takes its result
+        BatchWorkers.Ahead<Integer, String> ahead = new BatchWorkers.Ahead<>(batch);
+        Thread preparer = Thread.ofPlatform().name("preparer").start(() -> ahead.prepareIfUnclaimed(prepare));
+        preparer.join();
+        assertThat(ahead.take(prepare)).isEqualTo("prepared by preparer #2");
+        assertThat(calls).hasValue(2);
     }
 }

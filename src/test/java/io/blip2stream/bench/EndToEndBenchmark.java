@@ -38,9 +38,9 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>The Kafka path is timed from the moment the whole backlog becomes visible on the broker (the
  * commit of the transaction that wrote it; the service reads committed records only) to the
- * arrival of the last result. The broker, the load generator and the result consumer run at a
- * lower CPU priority (nice 10, where the system allows it): they stand in for a remote cluster and
- * its clients. The service runs with the deployment's JVM options, plus
+ * arrival of the last result. The broker, the load generator and the result consumer run at the
+ * lowest CPU priority (Linux's {@code SCHED_IDLE} class and nice 10, where the system allows it):
+ * they stand in for a remote cluster and its clients, and take only what the service leaves idle. The service runs with the deployment's JVM options, plus
  * {@code BENCH_SERVICE_JVM_OPTIONS} from the environment (space-separated, e.g. a JFR recording).
  * It prints the CPU time of the service process and of the benchmark's JVM during the timed
  * window, by thread group.
@@ -48,8 +48,8 @@ import static org.awaitility.Awaitility.await;
  * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 512"]</pre>
  *
  * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (512, timed
- * through Kafka), {@code --warmup N} (20 batches: the service's Java preprocessing needs the JIT
- * warm, as the engine bench's timed runs have it), {@code --max-new-tokens N} (20),
+ * through Kafka), {@code --warmup N} (64 batches: the ratio is for a service in its steady state,
+ * its JIT compiler done with the Kafka, JSON and preprocessing paths), {@code --max-new-tokens N} (20),
  * {@code --partitions N} (2), {@code --out FILE} (target/benchmarks/e2e.json), {@code --allow-spinning true}
  * (ONNX Runtime threads spin-wait in both the engine bench and the service; default false).
  */
@@ -81,7 +81,7 @@ public final class EndToEndBenchmark {
                     Path.of(given.getOrDefault("--bundle", "src/test/resources/bundles/tiny-opt")).toAbsolutePath(),
                     batch,
                     Integer.parseInt(given.getOrDefault("--requests", "512")),
-                    Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(20 * batch))),
+                    Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(64 * batch))),
                     Integer.parseInt(given.getOrDefault("--max-new-tokens", "20")),
                     Integer.parseInt(given.getOrDefault("--partitions", "2")),
                     Path.of(given.getOrDefault("--out", "target/benchmarks/e2e.json")),
@@ -182,6 +182,7 @@ public final class EndToEndBenchmark {
         LowPriority.Started<TestBroker> started = LowPriority.call(REMOTE_NICE, TestBroker::start);
         System.out.println(started.nice() > 0
                 ? "the broker, the load generator and the result consumer run at nice " + started.nice()
+                        + " (SCHED_IDLE where allowed)"
                         + " (they stand in for a remote cluster and its clients)"
                 : "the broker, the load generator and the result consumer run at normal priority");
         try (TestBroker broker = started.value()) {
@@ -251,6 +252,8 @@ public final class EndToEndBenchmark {
                 System.out.println("timed window, service process: " + serviceAfter.since(serviceBefore, last - start, 8));
                 System.out.println("timed window, benchmark JVM (broker, result consumer): "
                         + selfAfter.since(selfBefore, last - start, 8));
+                service.terminate();   // a graceful end, so that a flight recording given in the JVM options is written
+                service.awaitExit(Duration.ofSeconds(30));
                 return new Figure("kafka end to end (service process)", timed.size(), (last - start) / 1e9);
             }
         }

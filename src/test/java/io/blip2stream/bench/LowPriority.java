@@ -73,8 +73,13 @@ final class LowPriority {
         return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
     }
 
-    /** Runs {@code renice -n nice -p tid…}; whether it succeeded. */
+    /**
+     * Runs {@code renice -n nice -p tid…} and, where the system allows it, puts each thread in
+     * Linux's {@code SCHED_IDLE} class too (it runs only on a core nothing else wants, and yields it
+     * the moment a normal thread wakes up); whether the nice value was set.
+     */
     private static boolean renice(int nice, List<String> tids) throws IOException {
+        tids.forEach(tid -> SchedIdle.set(Integer.parseInt(tid)));
         List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
         command.addAll(tids);
         Process p = new ProcessBuilder(command).redirectErrorStream(true)

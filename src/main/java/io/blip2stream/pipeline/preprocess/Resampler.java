@@ -44,31 +44,64 @@ final class Resampler {
     }
 
     /**
-     * One horizontal pass over {@code rows} rows.
+     * One horizontal pass over {@code rows} rows. Computed on the transposed image, so that the
+     * innermost loop runs over rows, contiguous and without a data-dependent trip count (the JIT
+     * vectorises it); integer sums do not depend on their order, so the result is the same as
+     * summing along each row.
      *
      * @param src rows of {@code w.inSize()} pixels  // [rows, inW]
      * @return rows of {@code w.outSize()} pixels    // [rows, outW]
      */
     static byte[] horizontal(byte[] src, int rows, int inW, ResampleWeights w) {
         int outW = w.outSize();
-        byte[] dst = new byte[rows * outW];
+        byte[] columns = transpose(src, rows, inW); // [inW, rows]
+        byte[] out = new byte[outW * rows];         // [outW, rows]
         int[] start = w.start();
         int[] count = w.count();
         short[] k = w.weights();
         int stride = w.stride();
         int prec = w.precision();
         int half = 1 << (prec - 1);
-        for (int r = 0; r < rows; r++) {
-            int rowIn = r * inW;
-            int rowOut = r * outW;
-            for (int x = 0; x < outW; x++) {
-                int acc = half;
-                int s = rowIn + start[x];
-                int ko = x * stride;
-                for (int j = 0, n = count[x]; j < n; j++) {
-                    acc += (src[s + j] & 0xFF) * k[ko + j];
+        int[] acc = new int[rows]; // [rows]
+        for (int x = 0; x < outW; x++) {
+            java.util.Arrays.fill(acc, half);
+            int ko = x * stride;
+            for (int j = 0, n = count[x]; j < n; j++) {
+                int weight = k[ko + j];
+                int column = (start[x] + j) * rows;
+                for (int r = 0; r < rows; r++) {
+                    acc[r] += (columns[column + r] & 0xFF) * weight;
                 }
-                dst[rowOut + x] = clamp(acc >> prec);
+            }
+            int columnOut = x * rows;
+            for (int r = 0; r < rows; r++) {
+                out[columnOut + r] = clamp(acc[r] >> prec);
+            }
+        }
+        return transpose(out, outW, rows);
+    }
+
+    /** Block size of {@link #transpose}: a block of source rows and its target rows stay in L1. */
+    private static final int BLOCK = 32;
+
+    /**
+     * Transposes a matrix of bytes.
+     *
+     * @param src  row-major  // [height, width]
+     * @return row-major      // [width, height]
+     */
+    static byte[] transpose(byte[] src, int height, int width) {
+        byte[] dst = new byte[src.length];
+        for (int y0 = 0; y0 < height; y0 += BLOCK) {
+            int y1 = Math.min(height, y0 + BLOCK);
+            for (int x0 = 0; x0 < width; x0 += BLOCK) {
+                int x1 = Math.min(width, x0 + BLOCK);
+                for (int y = y0; y < y1; y++) {
+                    int row = y * width;
+                    for (int x = x0; x < x1; x++) {
+                        dst[x * height + y] = src[row + x];
+                    }
+                }
             }
         }
         return dst;

@@ -1,6 +1,7 @@
 package io.blip2stream.pipeline.preprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.Random;
 
@@ -219,5 +220,50 @@ class ResamplerTest {
             }
         }
         return img;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ResampleFilter.class, names = {"BILINEAR", "BICUBIC"})
+    void horizontalPassEqualsSummingAlongEachRow(ResampleFilter filter) {
+        Random random = new Random(7);
+        int[][] sizes = {{640, 224}, {224, 640}, {33, 7}, {7, 33}, {1, 5}, {300, 299}, {97, 224}};
+        for (int[] size : sizes) {
+            for (boolean antialias : new boolean[] {true, false}) {
+                int inW = size[0];
+                int rows = 1 + random.nextInt(70);
+                byte[] src = new byte[rows * inW];
+                random.nextBytes(src);
+                ResampleWeights w = ResampleWeights.compute(inW, size[1], filter, antialias);
+                assertArrayEquals(rowByRow(src, rows, inW, w), Resampler.horizontal(src, rows, inW, w),
+                        filter + " " + inW + " -> " + size[1] + " antialias " + antialias);
+            }
+        }
+    }
+
+    @Test
+    void transposeSwapsRowsAndColumns() {
+        byte[] m = {1, 2, 3, 4, 5, 6}; // [2, 3]
+        assertArrayEquals(new byte[] {1, 4, 2, 5, 3, 6}, Resampler.transpose(m, 2, 3));
+        byte[] big = new byte[70 * 45];
+        new Random(3).nextBytes(big);
+        assertArrayEquals(big, Resampler.transpose(Resampler.transpose(big, 70, 45), 45, 70));
+    }
+
+    /** The pass as torch writes it: for each row, for each output pixel, sum over its taps. */
+    private static byte[] rowByRow(byte[] src, int rows, int inW, ResampleWeights w) {
+        int outW = w.outSize();
+        byte[] dst = new byte[rows * outW];
+        int half = 1 << (w.precision() - 1);
+        for (int r = 0; r < rows; r++) {
+            for (int x = 0; x < outW; x++) {
+                int acc = half;
+                for (int j = 0; j < w.count()[x]; j++) {
+                    acc += (src[r * inW + w.start()[x] + j] & 0xFF) * w.weights()[x * w.stride() + j];
+                }
+                int v = acc >> w.precision();
+                dst[r * outW + x] = (byte) (v < 0 ? 0 : Math.min(v, 255));
+            }
+        }
+        return dst;
     }
 }
