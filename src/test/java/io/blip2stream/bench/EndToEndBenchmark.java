@@ -208,7 +208,7 @@ public final class EndToEndBenchmark {
                     "-Xlog:gc:file=" + Path.of("target", "it-logs", "e2e-bench-gc.log").toAbsolutePath()));
             String extra = System.getenv("BENCH_SERVICE_JVM_OPTIONS");
             if (extra != null) {
-                jvm.addAll(List.of(extra.split(" ")));
+                jvm.addAll(java.util.Arrays.stream(extra.trim().split(" +")).filter(o -> !o.isEmpty()).toList());
             }
             Map<String, Object> producerConfig = Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
