@@ -45,10 +45,14 @@ import static org.awaitility.Awaitility.await;
  * It prints the CPU time of the service process and of the benchmark's JVM during the timed
  * window, by thread group.
  *
- * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 512"]</pre>
+ * <pre>mvn -o verify -Pe2e-bench [-Dbench.args="--batch-size 8 --requests 256 --rounds 3"]</pre>
  *
- * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (512, timed
- * through Kafka), {@code --warmup N} (64 batches: the ratio is for a service in its steady state,
+ * <p>The engine runs and the Kafka windows alternate (engine, Kafka, engine, …, engine), the
+ * engine running while the warm service waits idle, so that drift of the machine hits both; the
+ * ratio is of the medians, and the Kafka median over the fastest engine run is printed too.
+ *
+ * Options: {@code --bundle DIR}, {@code --batch-size N} (8), {@code --requests N} (256 per round,
+ * timed through Kafka and run by the engine bench), {@code --rounds N} (3 Kafka windows, 4 engine runs), {@code --warmup N} (64 batches: the ratio is for a service in its steady state,
  * its JIT compiler done with the Kafka, JSON and preprocessing paths), {@code --max-new-tokens N} (20),
  * {@code --partitions N} (2), {@code --out FILE} (target/benchmarks/e2e.json), {@code --allow-spinning true}
  * (ONNX Runtime threads spin-wait in both the engine bench and the service; default false).
@@ -69,7 +73,7 @@ public final class EndToEndBenchmark {
 
     /** The benchmark's settings. */
     record Settings(Path bundle, int batchSize, int requests, int warmup, int maxNewTokens, int partitions, Path out,
-                    boolean allowSpinning) {
+                    boolean allowSpinning, int rounds) {
 
         static Settings parse(String[] args) {
             Map<String, String> given = new HashMap<>();
@@ -80,12 +84,13 @@ public final class EndToEndBenchmark {
             return new Settings(
                     Path.of(given.getOrDefault("--bundle", "src/test/resources/bundles/tiny-opt")).toAbsolutePath(),
                     batch,
-                    Integer.parseInt(given.getOrDefault("--requests", "512")),
+                    Integer.parseInt(given.getOrDefault("--requests", "256")),
                     Integer.parseInt(given.getOrDefault("--warmup", Integer.toString(64 * batch))),
                     Integer.parseInt(given.getOrDefault("--max-new-tokens", "20")),
                     Integer.parseInt(given.getOrDefault("--partitions", "2")),
                     Path.of(given.getOrDefault("--out", "target/benchmarks/e2e.json")),
-                    Boolean.parseBoolean(given.getOrDefault("--allow-spinning", "false")));
+                    Boolean.parseBoolean(given.getOrDefault("--allow-spinning", "false")),
+                    Integer.parseInt(given.getOrDefault("--rounds", "3")));
         }
     }
 
@@ -101,35 +106,62 @@ public final class EndToEndBenchmark {
         Files.createDirectories(settings.out().toAbsolutePath().getParent());
         ObjectMapper json = new ObjectMapper();
 
-        // engine, Kafka, engine again: the ratio is taken against the faster engine run, so noise
-        // from other work on the machine cannot flatter the Kafka path
-        Figure engineBefore = engineBench(settings, json, "engine bench (in-process), before");
-        Figure kafka = throughKafka(settings);
-        Figure engineAfter = engineBench(settings, json, "engine bench (in-process), after");
-        Figure engine = engineBefore.imagesPerSecond() >= engineAfter.imagesPerSecond() ? engineBefore : engineAfter;
-        double ratio = kafka.imagesPerSecond() / engine.imagesPerSecond();
+        // engine, Kafka, engine, Kafka, …, engine: the engine runs while the warm service waits idle,
+        // so both paths see the same machine, round after round; the ratio is of the medians
+        Rounds rounds = interleaved(settings, json);
+        double engineMedian = median(rounds.engine());
+        double kafkaMedian = median(rounds.kafka());
+        double bestEngine = rounds.engine().stream().mapToDouble(Figure::imagesPerSecond).max().orElseThrow();
+        double ratio = kafkaMedian / engineMedian;
 
         System.out.printf(Locale.ROOT, "%nend-to-end throughput, batch size %d, %d new tokens, bundle %s%n",
                 settings.batchSize(), settings.maxNewTokens(), settings.bundle().getFileName());
         System.out.printf(Locale.ROOT, "%-36s %8s %10s %10s%n", "path", "images", "seconds", "images/s");
-        for (Figure f : List.of(engineBefore, kafka, engineAfter)) {
+        for (Figure f : rounds.inOrder()) {
             System.out.printf(Locale.ROOT, "%-36s %8d %10.2f %10.2f%n", f.path(), f.images(), f.seconds(),
                     f.imagesPerSecond());
         }
-        System.out.printf(Locale.ROOT, "ratio kafka / faster engine run: %.3f (target >= 0.95)%n", ratio);
+        System.out.printf(Locale.ROOT, "median images/s: engine bench %.2f, kafka end to end %.2f%n", engineMedian,
+                kafkaMedian);
+        System.out.printf(Locale.ROOT, "ratio kafka / engine (medians): %.3f (target >= 0.95); "
+                + "kafka median / fastest engine run: %.3f%n", ratio, kafkaMedian / bestEngine);
 
         ObjectNode root = json.createObjectNode();
         root.put("bundle", settings.bundle().toString());
         root.put("batch_size", settings.batchSize());
         root.put("max_new_tokens", settings.maxNewTokens());
         root.put("partitions", settings.partitions());
+        root.put("rounds", settings.rounds());
         root.put("cores", Runtime.getRuntime().availableProcessors());
-        put(root.putObject("engine_bench_before"), engineBefore);
-        put(root.putObject("kafka_end_to_end"), kafka);
-        put(root.putObject("engine_bench_after"), engineAfter);
+        var engineRuns = root.putArray("engine_bench");
+        rounds.engine().forEach(f -> put(engineRuns.addObject(), f));
+        var kafkaRuns = root.putArray("kafka_end_to_end");
+        rounds.kafka().forEach(f -> put(kafkaRuns.addObject(), f));
+        root.put("engine_median_images_per_s", engineMedian);
+        root.put("kafka_median_images_per_s", kafkaMedian);
         root.put("ratio", ratio);
+        root.put("ratio_to_fastest_engine_run", kafkaMedian / bestEngine);
         Files.writeString(settings.out(), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         System.out.println("written " + settings.out());
+    }
+
+    /** The measured runs, engine and Kafka alternating (the engine first and last). */
+    record Rounds(List<Figure> engine, List<Figure> kafka) {
+        List<Figure> inOrder() {
+            List<Figure> all = new ArrayList<>();
+            for (int i = 0; i < engine.size(); i++) {
+                all.add(engine.get(i));
+                if (i < kafka.size()) {
+                    all.add(kafka.get(i));
+                }
+            }
+            return all;
+        }
+    }
+
+    static double median(List<Figure> figures) {
+        double[] v = figures.stream().mapToDouble(Figure::imagesPerSecond).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static void put(ObjectNode node, Figure f) {
@@ -178,7 +210,7 @@ public final class EndToEndBenchmark {
      * committed records only) sees when it commits. The clock runs from the commit to the arrival
      * of the last result, so it covers consuming, processing and publishing every request.
      */
-    private static Figure throughKafka(Settings s) throws Exception {
+    private static Rounds interleaved(Settings s, ObjectMapper json) throws Exception {
         LowPriority.Started<TestBroker> started = LowPriority.call(REMOTE_NICE, TestBroker::start);
         System.out.println(started.nice() > 0
                 ? "the broker, the load generator and the result consumer run at nice " + started.nice()
@@ -225,38 +257,54 @@ public final class EndToEndBenchmark {
                  KafkaProducer<byte[], byte[]> producer = LowPriority.call(started.nice(),
                          () -> new KafkaProducer<byte[], byte[]>(producerConfig)).value()) {
                 List<ProducerRecord<byte[], byte[]>> warmup = requests(s, topics, "warmup", s.warmup());
-                List<ProducerRecord<byte[], byte[]>> timed = requests(s, topics, "timed", s.requests());
                 producer.initTransactions();
                 produce(producer, warmup);
                 producer.commitTransaction();
                 awaitResults(results, warmup, s.batchSize());
-                produce(producer, timed);
-                System.out.printf(Locale.ROOT, "%d requests written to the broker in an open transaction; "
-                        + "the clock starts at its commit%n", timed.size());
-
-                if (started.nice() > 0 && LowPriority.reniceOtherThreads(started.nice())) {
-                    System.out.println("every other thread of the benchmark's JVM (its compiler and GC threads too)"
-                            + " runs at nice " + started.nice() + " from now on");
+                List<Figure> engine = new ArrayList<>();
+                List<Figure> kafka = new ArrayList<>();
+                for (int round = 1; round <= s.rounds(); round++) {
+                    engine.add(engineBench(s, json, "engine bench (in-process), run " + round));
+                    kafka.add(timedWindow(s, topics, producer, results, service, started.nice(), round));
                 }
-                ThreadCpu serviceBefore = ThreadCpu.of(service.handle());
-                ThreadCpu selfBefore = ThreadCpu.of(ProcessHandle.current());
-                long start = System.nanoTime();
-                producer.commitTransaction();
-                awaitResults(results, timed, s.batchSize());
-                long last = timed.stream()
-                        .mapToLong(r -> results.firstArrivalNanos(new String(r.key())).orElseThrow())
-                        .max().orElseThrow();
-                ThreadCpu serviceAfter = ThreadCpu.of(service.handle());
-                ThreadCpu selfAfter = ThreadCpu.of(ProcessHandle.current());
-                printServiceSide(results, timed);
-                System.out.println("timed window, service process: " + serviceAfter.since(serviceBefore, last - start, 8));
-                System.out.println("timed window, benchmark JVM (broker, result consumer): "
-                        + selfAfter.since(selfBefore, last - start, 8));
+                engine.add(engineBench(s, json, "engine bench (in-process), run " + (s.rounds() + 1)));
                 service.terminate();   // a graceful end, so that a flight recording given in the JVM options is written
                 service.awaitExit(Duration.ofSeconds(30));
-                return new Figure("kafka end to end (service process)", timed.size(), (last - start) / 1e9);
+                return new Rounds(engine, kafka);
             }
         }
+    }
+
+    /**
+     * One timed window: {@code requests} records written in an open transaction, the clock started
+     * at its commit and stopped at the arrival of the last result.
+     */
+    private static Figure timedWindow(Settings s, WireTopics topics, KafkaProducer<byte[], byte[]> producer,
+                                      ResultCollector results, ServiceProcess service, int nice, int round)
+            throws Exception {
+        List<ProducerRecord<byte[], byte[]>> timed = requests(s, topics, "timed-" + round, s.requests());
+        produce(producer, timed);
+        System.out.printf(Locale.ROOT, "round %d: %d requests written to the broker in an open transaction; "
+                + "the clock starts at its commit%n", round, timed.size());
+        if (nice > 0 && LowPriority.reniceOtherThreads(nice)) {
+            System.out.println("every other thread of the benchmark's JVM (its compiler and GC threads too)"
+                    + " runs at nice " + nice + " (SCHED_IDLE where allowed)");
+        }
+        ThreadCpu serviceBefore = ThreadCpu.of(service.handle());
+        ThreadCpu selfBefore = ThreadCpu.of(ProcessHandle.current());
+        long start = System.nanoTime();
+        producer.commitTransaction();
+        awaitResults(results, timed, s.batchSize());
+        long last = timed.stream()
+                .mapToLong(r -> results.firstArrivalNanos(new String(r.key())).orElseThrow())
+                .max().orElseThrow();
+        ThreadCpu serviceAfter = ThreadCpu.of(service.handle());
+        ThreadCpu selfAfter = ThreadCpu.of(ProcessHandle.current());
+        printServiceSide(results, timed);
+        System.out.println("timed window, service process: " + serviceAfter.since(serviceBefore, last - start, 8));
+        System.out.println("timed window, benchmark JVM (broker, result consumer): "
+                + selfAfter.since(selfBefore, last - start, 8));
+        return new Figure("kafka end to end (service), round " + round, timed.size(), (last - start) / 1e9);
     }
 
     /** Means over the timed results, as the service reports them: where a request's time went. */
