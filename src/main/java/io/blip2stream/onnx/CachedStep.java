@@ -1,7 +1,10 @@
 package io.blip2stream.onnx;
 
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.pipeline.generate.LanguageModelStep;
+
+import java.util.Map;
 
 /**
  * The call protocol shared by the KV-cached steps: {@code prefill()} once, then {@code step()} and
@@ -14,12 +17,19 @@ import io.blip2stream.pipeline.generate.LanguageModelStep;
 abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelStep {
     protected final M lm;
     protected final LmBatch batch;
+    private final LogitsOutput logits;   // null: read from each run's result
     private int rows;
 
     CachedStep(M lm, LmBatch batch) {
         this.lm = lm;
         this.batch = batch;
         this.rows = batch.rows();
+        this.logits = lm.logitsOutput();
+    }
+
+    /** The outputs to pin for a decoder run over {@code rows} rows (the logits, where they are float32). */
+    protected final Map<String, OnnxValue> pinned(int rows) {
+        return logits == null ? Map.of() : logits.pinned(rows);
     }
 
     /** Whether {@link #prefill()} has run, i.e. the cache is held. */
@@ -54,19 +64,26 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
     protected abstract void replacePast(KvState next);
 
     /**
-     * Takes a decoder run: its logits, and its present K/V as the next past. Closes the run's result
-     * if any of it fails; on success the new past owns it.
+     * Takes a decoder run (run with {@link #pinned}): its logits, and its present K/V as the next
+     * past. Closes the run's result if any of it fails; on success the new past owns it.
      *
-     * @return float[rows * V]  // [rows, V]
+     * @return float[rows * V], valid until the next run  // [rows, V]
      */
     protected final float[] take(OrtSession.Result r) {
         try {
-            float[] logits = OnnxLanguageModel.logits(r);   // [rows, V]
+            float[] out = logits != null ? logits.read() : OnnxLanguageModel.logits(r);   // [rows, V]
             replacePast(lm.present(r));
-            return logits;
+            return out;
         } catch (RuntimeException e) {
             r.close();
             throw e;
+        }
+    }
+
+    /** Frees the logits' native buffer; the family's {@code close()} calls it. */
+    protected final void closeLogits() {
+        if (logits != null) {
+            logits.close();
         }
     }
 

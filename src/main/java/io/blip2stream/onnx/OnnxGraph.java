@@ -1,11 +1,16 @@
 package io.blip2stream.onnx;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.ModelBundle;
 
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
+import ai.onnxruntime.TensorInfo;
 
 /** One loaded graph: its session, verified against its contract at load. */
 public final class OnnxGraph implements AutoCloseable {
@@ -39,6 +44,34 @@ public final class OnnxGraph implements AutoCloseable {
             return session.run(inputs);
         } catch (OrtException e) {
             throw new OnnxRunException("graph " + contract.graph() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs the graph with the {@code pinned} outputs written into the caller's tensors (which stay
+     * the caller's); the result holds the other outputs, and the caller closes it.
+     */
+    public OrtSession.Result run(Map<String, OnnxTensor> inputs, Map<String, ? extends OnnxValue> pinned) {
+        if (pinned.isEmpty()) {
+            return run(inputs);
+        }
+        Set<String> requested = new LinkedHashSet<>(session.getOutputNames());
+        requested.removeAll(pinned.keySet());
+        try {
+            return session.run(inputs, requested, pinned);
+        } catch (OrtException e) {
+            throw new OnnxRunException("graph " + contract.graph() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether output {@code name} is a float32 tensor. */
+    public boolean isFloat32Output(String name) {
+        try {
+            return session.getOutputInfo().get(name) != null
+                    && session.getOutputInfo().get(name).getInfo() instanceof TensorInfo t
+                    && t.type == OnnxJavaType.FLOAT;
+        } catch (OrtException e) {
+            throw new OnnxRunException("cannot read the outputs of graph " + contract.graph(), e);
         }
     }
 

@@ -58,6 +58,12 @@ abstract class OnnxLanguageModel implements LanguageModel {
         return Tensors.readFloats(Tensors.output(r, LOGITS), null);
     }
 
+    /**
+     * Where a decoding loop over the cached decoder puts its logits: a {@link LogitsOutput} when
+     * the decoder's logits are float32, else null (they are read from each run's result).
+     */
+    abstract LogitsOutput logitsOutput();
+
     /** The element type of every K/V tensor. */
     OnnxJavaType kvType() {
         return kvType;

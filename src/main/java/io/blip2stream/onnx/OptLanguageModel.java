@@ -2,6 +2,7 @@ package io.blip2stream.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleManifest;
 import io.blip2stream.model.GraphNames;
@@ -103,7 +104,8 @@ public final class OptLanguageModel extends OnnxLanguageModel {
      * @param mask     long[rows * (P+S)]  // [rows, P+S]
      * @param position long[rows * S]      // [rows, S]
      */
-    OrtSession.Result decode(OnnxTensor embeds, long[] mask, long[] position, KvState past, int rows) {
+    OrtSession.Result decode(OnnxTensor embeds, long[] mask, long[] position, KvState past, int rows,
+                             Map<String, ? extends OnnxValue> pinned) {
         int s = (int) embeds.getInfo().getShape()[1];
         try (OnnxTensor maskT = Tensors.longs(env(), mask, rows, mask.length / rows);
              OnnxTensor posT = Tensors.longs(env(), position, rows, s)) {
@@ -115,8 +117,13 @@ public final class OptLanguageModel extends OnnxLanguageModel {
             for (int i = 0; i < pastNames.size(); i++) {
                 in.put(pastNames.get(i), pastT.get(i));
             }
-            return decoder.run(in);
+            return decoder.run(in, pinned);
         }
+    }
+
+    @Override
+    LogitsOutput logitsOutput() {
+        return decoder.isFloat32Output(LOGITS) ? new LogitsOutput(env(), LOGITS, vocabSize()) : null;
     }
 
     @Override

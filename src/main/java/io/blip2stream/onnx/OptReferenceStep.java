@@ -40,7 +40,7 @@ final class OptReferenceStep extends ReferenceStep<OptLanguageModel> {
         long[] pos = OptLanguageModel.positionIds(mask, rows, t);        // [rows, T]
         try (KvState empty = lm.emptyPast(rows);
              OnnxTensor e = Tensors.floats(lm.env(), embeds, rows, t, lm.hidden());
-             OrtSession.Result r = lm.decode(e, mask, pos, empty, rows)) {
+             OrtSession.Result r = lm.decode(e, mask, pos, empty, rows, java.util.Map.of())) {
             return OptLanguageModel.logits(r);            // [rows, V]
         }
     }

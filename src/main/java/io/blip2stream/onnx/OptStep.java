@@ -38,7 +38,7 @@ final class OptStep extends CachedStep<OptLanguageModel> {
         }
         try (KvState empty = lm.emptyPast(rows);
              OnnxTensor e = Tensors.floats(lm.env(), embeds, rows, t, lm.hidden())) {
-            OrtSession.Result r = lm.decode(e, mask, pos, empty, rows);
+            OrtSession.Result r = lm.decode(e, mask, pos, empty, rows, pinned(rows));
             return take(r);
         }
     }
@@ -57,7 +57,7 @@ final class OptStep extends CachedStep<OptLanguageModel> {
         maskLen++;
         try (OrtSession.Result embedded = lm.embed(tokens, rows, 1)) {
             OnnxTensor e = Tensors.output(embedded, OptLanguageModel.INPUTS_EMBEDS); // [rows, 1, D]
-            OrtSession.Result r = lm.decode(e, mask, pos, kv, rows);
+            OrtSession.Result r = lm.decode(e, mask, pos, kv, rows, pinned(rows));
             return take(r);
         }
     }
@@ -85,6 +85,7 @@ final class OptStep extends CachedStep<OptLanguageModel> {
 
     @Override
     public void close() {
+        closeLogits();
         if (kv != null) {
             kv.close();
             kv = null;

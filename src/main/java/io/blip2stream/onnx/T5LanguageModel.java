@@ -2,6 +2,7 @@ package io.blip2stream.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleManifest;
 import io.blip2stream.model.GraphNames;
@@ -157,7 +158,8 @@ public final class T5LanguageModel extends OnnxLanguageModel {
      * @param tokens   long[rows]      // [rows, 1]
      * @param fullMask long[rows * E]  // [rows, E]
      */
-    OrtSession.Result step(long[] tokens, long[] fullMask, KvState self, KvState cross, int rows) {
+    OrtSession.Result step(long[] tokens, long[] fullMask, KvState self, KvState cross, int rows,
+                           Map<String, ? extends OnnxValue> pinned) {
         try (OnnxTensor ids = Tensors.longs(env(), tokens, rows, 1);
              OnnxTensor maskT = Tensors.longs(env(), fullMask, rows, fullMask.length / rows)) {
             Map<String, OnnxTensor> in = new HashMap<>();
@@ -167,8 +169,13 @@ public final class T5LanguageModel extends OnnxLanguageModel {
                 in.put(pastSelf.get(i), self.tensors().get(i));
                 in.put(pastCross.get(i), cross.tensors().get(i));
             }
-            return decoder.run(in);
+            return decoder.run(in, pinned);
         }
+    }
+
+    @Override
+    LogitsOutput logitsOutput() {
+        return decoder.isFloat32Output(LOGITS) ? new LogitsOutput(env(), LOGITS, vocabSize()) : null;
     }
 
     @Override

@@ -42,7 +42,7 @@ final class T5ReferenceStep extends ReferenceStep<T5LanguageModel> {
                 for (int i = 0; i < rows; i++) {
                     tok[i] = generated(i)[k];
                 }
-                OrtSession.Result r = lm.step(tok, full, self, init.cross(), rows);
+                OrtSession.Result r = lm.step(tok, full, self, init.cross(), rows, java.util.Map.of());
                 logits = T5LanguageModel.logits(r);
                 KvState next = lm.present(r);
                 self.close();

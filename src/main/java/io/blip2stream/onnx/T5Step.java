@@ -31,7 +31,7 @@ final class T5Step extends CachedStep<T5LanguageModel> {
 
     @Override
     protected float[] advance(long[] tokens) {
-        return take(lm.step(tokens, mask, self, cross, rows()));
+        return take(lm.step(tokens, mask, self, cross, rows(), pinned(rows())));
     }
 
     @Override
@@ -59,6 +59,7 @@ final class T5Step extends CachedStep<T5LanguageModel> {
 
     @Override
     public void close() {
+        closeLogits();
         if (self != null) {
             self.close();
         }

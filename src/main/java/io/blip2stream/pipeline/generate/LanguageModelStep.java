@@ -19,7 +19,8 @@ public interface LanguageModelStep extends AutoCloseable {
     /**
      * First step: runs the prompt of every row.
      *
-     * @return next-token logits, row-major: float[rows * vocabSize]
+     * @return next-token logits, row-major: float[rows * vocabSize]; valid until the next call
+     *         (an implementation may reuse the array)
      */
     float[] prefill();
 
@@ -27,7 +28,7 @@ public interface LanguageModelStep extends AutoCloseable {
      * One step: feeds one new token per row.
      *
      * @param tokens long[rows]: the token chosen for each row
-     * @return next-token logits, row-major: float[rows * vocabSize]
+     * @return next-token logits, row-major: float[rows * vocabSize]; valid until the next call
      */
     float[] step(long[] tokens);
 
