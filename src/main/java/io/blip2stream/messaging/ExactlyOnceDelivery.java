@@ -1,6 +1,7 @@
 package io.blip2stream.messaging;
 
 import io.blip2stream.api.WireResult;
+import io.blip2stream.ops.ServiceMetrics;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -57,6 +58,9 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
     ResultPublisher publisher;
 
     @Inject
+    ServiceMetrics metrics;
+
+    @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
@@ -86,6 +90,11 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
                 @Override
                 public void nack(Ticket ticket, Throwable why) {
                     ticket.nack(why);
+                }
+
+                @Override
+                public void transactionEnded(boolean committed, int records) {
+                    metrics.transaction(committed, records);
                 }
             }, MAX_ATTEMPTS, RETRY_BACKOFF);
 

@@ -42,6 +42,10 @@ final class TransactionalWriter<I> {
 
         /** The record's result could not be written; its offset stays uncommitted. */
         void nack(I item, Throwable why);
+
+        /** A transaction ended: committed with {@code records} records' results and offsets, or aborted. */
+        default void transactionEnded(boolean committed, int records) {
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(TransactionalWriter.class);
@@ -199,6 +203,7 @@ final class TransactionalWriter<I> {
                 throw e; // the producer cannot go on
             } catch (RuntimeException e) {
                 producer.abortTransaction();
+                settler.transactionEnded(false, release.entries().size());
                 if (attempt >= maxAttempts) {
                     throw new IllegalStateException("the transaction failed " + attempt + " times", e);
                 }
@@ -218,6 +223,7 @@ final class TransactionalWriter<I> {
             synchronized (lock) {
                 committed = ledger.committed(release);
             }
+            settler.transactionEnded(true, release.entries().size());
             committed.forEach(settler::ack);
             return;
         }

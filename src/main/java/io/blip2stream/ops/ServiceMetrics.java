@@ -42,6 +42,9 @@ public class ServiceMetrics {
     private final Timer vision;
     private final Timer generate;
     private final Timer total;
+    private final Counter transactionsCommitted;
+    private final Counter transactionsAborted;
+    private final Counter transactionRecords;
 
     public ServiceMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -65,6 +68,21 @@ public class ServiceMetrics {
         this.vision = stage("vision");
         this.generate = stage("generate");
         this.total = stage("total");
+        this.transactionsCommitted = Counter.builder("blip2.transactions").tag("outcome", "committed")
+                .description("Kafka transactions of the exactly-once mode, by outcome").register(registry);
+        this.transactionsAborted = Counter.builder("blip2.transactions").tag("outcome", "aborted")
+                .description("Kafka transactions of the exactly-once mode, by outcome").register(registry);
+        this.transactionRecords = Counter.builder("blip2.transaction.records")
+                .description("input records whose results and offsets were committed in a transaction")
+                .register(registry);
+    }
+
+    /** The exactly-once mode ended a transaction over {@code records} records. */
+    public void transaction(boolean committed, int records) {
+        (committed ? transactionsCommitted : transactionsAborted).increment();
+        if (committed) {
+            transactionRecords.increment(records);
+        }
     }
 
     private Timer stage(String name) {

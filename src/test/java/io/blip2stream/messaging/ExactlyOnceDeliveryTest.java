@@ -82,6 +82,9 @@ class ExactlyOnceDeliveryTest {
     @Inject
     KafkaClientService kafkaClients;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     private final WireCodec codec = new WireCodec();
 
     @BeforeEach
@@ -209,6 +212,10 @@ class ExactlyOnceDeliveryTest {
                     }
                 });
             }
+            // the transactions are on the metrics: at least one request per committed record
+            assertThat(registry.get("blip2.transactions").tag("outcome", "committed").counter().count()).isPositive();
+            assertThat(registry.get("blip2.transaction.records").counter().count())
+                    .isGreaterThanOrEqualTo(good.size() + bad.size());
         }
     }
 

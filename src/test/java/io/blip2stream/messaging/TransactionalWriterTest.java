@@ -56,6 +56,8 @@ class TransactionalWriterTest {
     private TransactionalWriter<String> writer;
     private final List<String> acked = new CopyOnWriteArrayList<>();
     private final Map<String, Throwable> nacked = new ConcurrentHashMap<>();
+    /** "committed N" or "aborted N" per transaction, in order. */
+    private final List<String> transactions = new CopyOnWriteArrayList<>();
 
     private final TransactionalWriter.Settler<String> settler = new TransactionalWriter.Settler<>() {
         @Override
@@ -66,6 +68,11 @@ class TransactionalWriterTest {
         @Override
         public void nack(String item, Throwable why) {
             nacked.put(item, why);
+        }
+
+        @Override
+        public void transactionEnded(boolean committed, int records) {
+            transactions.add((committed ? "committed " : "aborted ") + records);
         }
     };
 
@@ -193,6 +200,12 @@ class TransactionalWriterTest {
         // then
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(acked).as("nacked %s", nacked).hasSize(RECORDS));
         assertThat(calls.get()).as("an aborted attempt, then a committed one").isGreaterThanOrEqualTo(2);
+        assertThat(transactions).as("reported to the metrics").first().asString().startsWith("aborted ");
+        assertThat(transactions).filteredOn(t -> t.startsWith("committed ")).isNotEmpty()
+                .allSatisfy(t -> assertThat(Integer.parseInt(t.substring("committed ".length()))).isPositive());
+        assertThat(transactions.stream().filter(t -> t.startsWith("committed "))
+                .mapToInt(t -> Integer.parseInt(t.substring("committed ".length()))).sum())
+                .as("every record committed once").isEqualTo(RECORDS);
         assertThat(nacked).isEmpty();
         assertThat(writer.alive()).isTrue();
         assertThat(acked).containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4", "r5");
