@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -41,6 +42,8 @@ public final class SharedKafkaCluster {
     public static final int BROKER_MESSAGE_MAX_BYTES = MAX_MESSAGE_BYTES + 65_536;
 
     private static final Logger LOG = Logger.getLogger(SharedKafkaCluster.class.getName());
+    /** Kafka's own clean-up hooks (its temporary directories), run once the cluster has stopped. */
+    private static final List<Runnable> AFTER_STOP = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Kafka's own loggers, kept referenced so that their WARN level sticks. */
     private static final List<Logger> QUIET = List.of(
             Logger.getLogger("kafka"), Logger.getLogger("org.apache.kafka"), Logger.getLogger("state.change.logger"));
@@ -147,6 +150,16 @@ public final class SharedKafkaCluster {
      */
     private static void start() {
         QUIET.forEach(l -> l.setLevel(Level.WARNING));
+        // Kafka deletes the test kit's directories in shutdown hooks of its own; run concurrently
+        // with the hook that stops the cluster, they deleted the log directories of a running
+        // broker, whose log-directory failure then halted the test JVM (exit status 1 after every
+        // test had passed). So those hooks are kept here and run after the cluster has stopped,
+        // and the broker may not end the test JVM.
+        Exit.setShutdownHookAdder((name, hook) -> AFTER_STOP.add(hook));
+        Exit.setExitProcedure((status, message) -> LOG.warning("the test broker asked to exit with status "
+                + status + ": " + message));
+        Exit.setHaltProcedure((status, message) -> LOG.warning("the test broker asked to halt with status "
+                + status + ": " + message));
         Thread thread = Thread.currentThread();
         ClassLoader caller = thread.getContextClassLoader();
         thread.setContextClassLoader(SharedKafkaCluster.class.getClassLoader());
@@ -178,11 +191,12 @@ public final class SharedKafkaCluster {
             closeQuietly(started, e);
             throw new IllegalStateException("the shared test Kafka cluster did not start", e);
         } finally {
+            Exit.resetShutdownHookAdder();
             thread.setContextClassLoader(caller);
         }
     }
 
-    /** The shutdown hook: stops the cluster and deletes its directories. */
+    /** The shutdown hook: stops the cluster, then deletes its directories. */
     private static synchronized void stop() {
         if (cluster == null) {
             return;
@@ -195,6 +209,16 @@ public final class SharedKafkaCluster {
         } finally {
             cluster = null;
             bootstrapServers = null;
+            AFTER_STOP.forEach(SharedKafkaCluster::runQuietly);
+            AFTER_STOP.clear();
+        }
+    }
+
+    private static void runQuietly(Runnable hook) {
+        try {
+            hook.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cleaning up after the shared test Kafka cluster failed", e);
         }
     }
 
