@@ -151,10 +151,10 @@ public final class SharedKafkaCluster {
     private static void start() {
         QUIET.forEach(l -> l.setLevel(Level.WARNING));
         // Kafka deletes the test kit's directories in shutdown hooks of its own; run concurrently
-        // with the hook that stops the cluster, they deleted the log directories of a running
-        // broker, whose log-directory failure then halted the test JVM (exit status 1 after every
-        // test had passed). So those hooks are kept here and run after the cluster has stopped,
-        // and the broker may not end the test JVM.
+        // with the hook that stops the cluster, they can delete the log directories of a running
+        // broker, and a broker that loses them halts its JVM (here: exit status 1 after every test
+        // had passed). So those hooks are kept here and run after the cluster has stopped, and the
+        // broker may not end the test JVM.
         Exit.setShutdownHookAdder((name, hook) -> AFTER_STOP.add(hook));
         Exit.setExitProcedure((status, message) -> LOG.warning("the test broker asked to exit with status "
                 + status + ": " + message));
