@@ -8,11 +8,11 @@ import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 
 /**
- * Lowers the CPU priority of the calling thread: on Linux the nice value belongs to each thread
- * ({@code setpriority(PRIO_PROCESS, 0, nice)} changes the caller only). Elsewhere, or where the
- * call is refused, nothing changes.
+ * Lowers the CPU priority of a thread: on Linux the nice value and the scheduling class belong to
+ * each thread ({@code setpriority(PRIO_PROCESS, 0, nice)} and {@code sched_setscheduler(0, …)}
+ * change the caller only). Elsewhere, or where the call is refused, nothing changes.
  */
-final class CpuPriority {
+public final class CpuPriority {
 
     private static final int PRIO_PROCESS = 0;
     private static final int SCHED_IDLE = 5;
@@ -48,13 +48,23 @@ final class CpuPriority {
      * @return whether it was set
      */
     static boolean idleCurrentThread() {
+        return idleThread(0);
+    }
+
+    /**
+     * Puts thread {@code tid} of this process ({@code 0}: the calling thread) in Linux's
+     * {@code SCHED_IDLE} class, as {@link #idleCurrentThread()} does.
+     *
+     * @return whether it was set
+     */
+    public static boolean idleThread(int tid) {
         if (SCHED_SETSCHEDULER.isEmpty()) {
             return false;
         }
         try (Arena arena = Arena.ofConfined()) {
             var param = arena.allocate(ValueLayout.JAVA_INT);   // struct sched_param { int sched_priority = 0; }
             param.set(ValueLayout.JAVA_INT, 0, 0);
-            return (int) SCHED_SETSCHEDULER.get().invokeExact(0, SCHED_IDLE, param) == 0;
+            return (int) SCHED_SETSCHEDULER.get().invokeExact(tid, SCHED_IDLE, param) == 0;
         } catch (Throwable e) {
             return false;
         }

@@ -1,5 +1,7 @@
 package io.blip2stream.bench;
 
+import io.blip2stream.batching.CpuPriority;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +81,7 @@ final class LowPriority {
      * the moment a normal thread wakes up); whether the nice value was set.
      */
     private static boolean renice(int nice, List<String> tids) throws IOException {
-        tids.forEach(tid -> SchedIdle.set(Integer.parseInt(tid)));
+        tids.forEach(tid -> CpuPriority.idleThread(Integer.parseInt(tid)));
         List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
         command.addAll(tids);
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
