@@ -2,7 +2,7 @@
 ONNX export, dtype conversion and self-verification of a blip2-stream model bundle."""
 
 TOOL_NAME = "export_blip2.py"
-TOOL_VERSION = "1.0.0"
+TOOL_VERSION = "1.1.0"
 BUNDLE_FORMAT = "blip2-stream-bundle"
 BUNDLE_FORMAT_VERSION = 1
 

@@ -6,6 +6,7 @@ inside the graph and only the K/V tensors are float16.
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -63,6 +64,22 @@ class VisionGraph(nn.Module):
         return m.language_projection(query_output).float()  # [batch, Q, D]
 
 
+def last_logits_only(lm) -> dict:
+    """The forward keyword that applies the LM head to the last position only, as HF's generate does.
+
+    Without it the head runs on every prompt position and the graph then drops all but the last:
+    at prefill (32 query tokens + prompt) that is most of the step's arithmetic and a
+    [batch, seq, V] intermediate tensor.
+    """
+    params = inspect.signature(lm.forward).parameters
+    for name in ("logits_to_keep", "num_logits_to_keep"):  # transformers >= 4.50, 4.45-4.49
+        if name in params:
+            return {name: 1}
+    warnings.warn(f"{type(lm).__name__}.forward takes neither logits_to_keep nor num_logits_to_keep: the "
+                  "decoder graph computes logits for every prompt position (correct, but slower at prefill)")
+    return {}
+
+
 class OptEmbedGraph(nn.Module):
     """input_ids i64[B,S] -> inputs_embeds f32[B,S,D]."""
 
@@ -80,6 +97,7 @@ class OptDecoderGraph(nn.Module):
     def __init__(self, lm, num_layers: int):
         super().__init__()
         self.lm, self.num_layers = lm, num_layers
+        self.last_logits_only = last_logits_only(lm)
 
     def forward(self, inputs_embeds, attention_mask, position_ids, *past):
         # inputs_embeds [batch, seq, D]; attention_mask [batch, past + seq]; position_ids [batch, seq]
@@ -87,7 +105,8 @@ class OptDecoderGraph(nn.Module):
         dtype = self.lm.get_input_embeddings().weight.dtype
         cache = _dynamic_cache([(past[2 * i], past[2 * i + 1]) for i in range(self.num_layers)])
         out = self.lm(inputs_embeds=inputs_embeds.to(dtype), attention_mask=attention_mask,
-                      position_ids=position_ids, past_key_values=cache, use_cache=True, return_dict=True)
+                      position_ids=position_ids, past_key_values=cache, use_cache=True, return_dict=True,
+                      **self.last_logits_only)
         logits = out.logits[:, -1, :].float()  # [batch, V]
         present = []
         for i in range(self.num_layers):
