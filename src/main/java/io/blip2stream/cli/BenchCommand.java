@@ -85,8 +85,8 @@ public final class BenchCommand implements Command {
                     given.add(Files.readAllBytes(Path.of(o.value())));
                 }
             }
-            out.printf(Locale.ROOT, "model %s (%s) on %s, %d new tokens, %d timed runs per batch size%n",
-                    engine.modelName(), engine.modelDtype(), engine.executionProvider(), maxNew, repeat);
+            out.printf(Locale.ROOT, "model %s (%s) on %s, K/V cache %s, %d new tokens, %d timed runs per batch size%n",
+                    engine.modelName(), engine.modelDtype(), engine.executionProvider(), kvCache(engine), maxNew, repeat);
             out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %8s %12s%n", "batch", "images/s", "tokens/s",
                     "p50 ms", "p95 ms", "vision", "generate", "other", "rss MB", "images/cpu-s");
             List<Row> rows = new ArrayList<>();
@@ -172,6 +172,7 @@ public final class BenchCommand implements Command {
         root.put("model", engine.modelName());
         root.put("dtype", engine.modelDtype());
         root.put("execution_provider", engine.executionProvider());
+        root.put("kv_cache", kvCache(engine));
         root.put("max_new_tokens", maxNew);
         ArrayNode results = root.putArray("results");
         for (Row r : rows) {
@@ -193,5 +194,11 @@ public final class BenchCommand implements Command {
         }
         root.put("peak_rss_mb", peakMb);
         return root;
+    }
+
+    /** "host" or "on CPU" / "on CUDA:0" (the device loop). */
+    private static String kvCache(Blip2Engine engine) {
+        String where = engine.kvCacheLocation();
+        return "host".equals(where) ? "in host memory" : "on " + where + " (bound)";
     }
 }

@@ -1,5 +1,6 @@
 package io.blip2stream.cli;
 
+import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.Device;
 import io.blip2stream.onnx.OrtConfig;
 import io.blip2stream.pipeline.EngineConfig;
@@ -8,10 +9,10 @@ import java.util.Set;
 
 /**
  * Engine options shared by the commands: {@code --threads N}, {@code --device auto|cpu|cuda},
- * {@code --allow-spinning}.
+ * {@code --decode-loop auto|host|device}, {@code --allow-spinning}.
  */
 final class EngineOptions {
-    static final Set<String> VALUED = Set.of("--threads", "--device");
+    static final Set<String> VALUED = Set.of("--threads", "--device", "--decode-loop");
     static final Set<String> FLAGS = Set.of("--allow-spinning");
 
     private EngineOptions() {
@@ -21,7 +22,8 @@ final class EngineOptions {
         OrtConfig ort = OrtConfig.defaults()
                 .withIntraOpThreads(a.getInt("--threads", 0))
                 .withDevice(Device.parse(a.get("--device", "auto")))
-                .withAllowSpinning(a.has("--allow-spinning"));
+                .withAllowSpinning(a.has("--allow-spinning"))
+                .withDecodeLoop(DecodeLoop.parse(a.get("--decode-loop", "auto")));
         return EngineConfig.defaults().withOrt(ort).withVisionCacheSize(visionCacheSize);
     }
 }

@@ -1,16 +1,18 @@
 package io.blip2stream.onnx;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtSession;
 import io.blip2stream.pipeline.generate.LanguageModelStep;
 
 import java.util.Map;
 
 /**
  * The call protocol shared by the KV-cached steps: {@code prefill()} once, then {@code step()} and
- * {@code reorder()}, with the argument checks and the identity-reorder shortcut done here. What is
- * cached, and how a run feeds and keeps it, is the family's: {@link #start()}, {@link #advance(long[])},
- * {@link #replacePast(KvState)} and {@link #gather(int[])}.
+ * {@code reorder()}, with the argument checks and the identity-reorder shortcut done here, and the
+ * pinned logits buffer. What is cached, where, and how a run feeds and keeps it, is the subclass's:
+ * {@link #start()}, {@link #advance(long[])} and {@link #gather(int[])} ({@link HostCachedStep}: the
+ * cache in tensors the Java API returned; {@link BoundOptStep}, {@link BoundT5Step}: the cache left on
+ * the execution provider's device).
  *
  * @param <M> the family's language model
  */
@@ -57,27 +59,25 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
     protected abstract void gather(int[] source);
 
     /**
-     * Hands the new past to the family, which closes the one it replaces.
-     *
-     * @param next {@link OnnxLanguageModel#present} of the latest run
+     * The tensor the logits of a run over {@code rows} rows go into (a pinned output); null when the
+     * decoder's logits are not float32 (they are then read from each run's result).
      */
-    protected abstract void replacePast(KvState next);
+    protected final OnnxTensor logitsTensor(int rows) {
+        return logits == null ? null : (OnnxTensor) logits.pinned(rows).values().iterator().next();
+    }
 
     /**
-     * Takes a decoder run (run with {@link #pinned}): its logits, and its present K/V as the next
-     * past. Closes the run's result if any of it fails; on success the new past owns it.
+     * The logits of the latest run into {@link #logitsTensor}.
      *
      * @return float[rows * V], valid until the next run  // [rows, V]
      */
-    protected final float[] take(OrtSession.Result r) {
-        try {
-            float[] out = logits != null ? logits.read() : OnnxLanguageModel.logits(r);   // [rows, V]
-            replacePast(lm.present(r));
-            return out;
-        } catch (RuntimeException e) {
-            r.close();
-            throw e;
-        }
+    protected final float[] readLogits() {
+        return logits.read();
+    }
+
+    /** Whether the decoder's logits go into a pinned float32 buffer. */
+    protected final boolean pinnedLogits() {
+        return logits != null;
     }
 
     /** Frees the logits' native buffer; the family's {@code close()} calls it. */

@@ -11,6 +11,11 @@ public interface LanguageModel extends AutoCloseable {
     /** The fast path: KV cache kept between steps. */
     LanguageModelStep start(LmBatch batch);
 
+    /** Where {@link #start} loops keep the K/V cache: "host", or the device ("CUDA:0", "CPU") for {@link DecodeLoop#DEVICE}. */
+    default String kvCacheLocation() {
+        return "host";
+    }
+
     /** The naive reference: recomputes every step from the prompt and the tokens so far. */
     LanguageModelStep startReference(LmBatch batch);
 

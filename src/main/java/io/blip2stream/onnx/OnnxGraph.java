@@ -64,6 +64,11 @@ public final class OnnxGraph implements AutoCloseable {
         }
     }
 
+    /** The session's {@code OrtSession*}, for runs bound through the C API ({@link DeviceDecoding}). */
+    long nativeSession() {
+        return io.blip2stream.onnx.capi.OrtHandles.session(session);
+    }
+
     /** Whether output {@code name} is a float32 tensor. */
     public boolean isFloat32Output(String name) {
         try {

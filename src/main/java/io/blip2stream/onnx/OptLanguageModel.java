@@ -7,8 +7,12 @@ import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleManifest;
 import io.blip2stream.model.GraphNames;
 import io.blip2stream.model.ModelBundle;
+import io.blip2stream.onnx.capi.IoBinding;
+import io.blip2stream.onnx.capi.NativeValue;
+import io.blip2stream.onnx.capi.OrtHandles;
 import io.blip2stream.pipeline.generate.LanguageModelStep;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,7 @@ public final class OptLanguageModel extends OnnxLanguageModel {
     private final int headDim;
     private final List<String> pastNames;
     private final List<String> presentNames;
+    private final DeviceDecoding device;   // null: the host loop
 
     public OptLanguageModel(OrtSessions sessions, ModelBundle bundle) {
         super(sessions, bundle.manifest());
@@ -43,6 +48,7 @@ public final class OptLanguageModel extends OnnxLanguageModel {
             embed.close();
             throw e;
         }
+        this.device = DeviceDecoding.choose(sessions, decoder.isFloat32Output(LOGITS)).orElse(null);
     }
 
     public static GraphContract embedContract() {
@@ -65,7 +71,12 @@ public final class OptLanguageModel extends OnnxLanguageModel {
 
     @Override
     public LanguageModelStep start(LmBatch batch) {
-        return new OptStep(this, batch);
+        return device != null ? new BoundOptStep(this, batch, device) : new OptStep(this, batch);
+    }
+
+    @Override
+    public String kvCacheLocation() {
+        return device != null ? device.where() : "host";
     }
 
     @Override
@@ -121,6 +132,37 @@ public final class OptLanguageModel extends OnnxLanguageModel {
         }
     }
 
+    /**
+     * One decoder run with the K/V cache on the device: the past is bound where it lies, the logits
+     * go into {@code logits} (host), the present K/V are left on the device.
+     *
+     * @param embeds   [rows, S, D]
+     * @param mask     long[rows * (P+S)]  // [rows, P+S]
+     * @param position long[rows * S]      // [rows, S]
+     * @param past     {@code OrtValue*} per K/V input, each [rows, H, P, d]
+     * @param logits   [rows, V] float32 host tensor
+     * @return the present K/V, each [rows, H, P+S, d] on the device, owned by the caller
+     */
+    List<NativeValue> decodeOnDevice(OnnxTensor embeds, long[] mask, long[] position, long[] past, int rows,
+                                     OnnxTensor logits) {
+        int s = (int) embeds.getInfo().getShape()[1];
+        try (OnnxTensor maskT = Tensors.longs(env(), mask, rows, mask.length / rows);
+             OnnxTensor posT = Tensors.longs(env(), position, rows, s);
+             IoBinding b = device.bind(decoder)) {
+            b.input(INPUTS_EMBEDS, OrtHandles.value(embeds))
+                    .input(ATTENTION_MASK, OrtHandles.value(maskT))
+                    .input(POSITION_IDS, OrtHandles.value(posT));
+            for (int i = 0; i < pastNames.size(); i++) {
+                b.input(pastNames.get(i), past[i]);
+            }
+            b.output(LOGITS, OrtHandles.value(logits));
+            device.outputsOnDevice(b, presentNames);
+            List<NativeValue> out = b.run();
+            out.getFirst().close();   // the logits' wrapper; the data are in the caller's tensor
+            return new ArrayList<>(out.subList(1, out.size()));
+        }
+    }
+
     @Override
     LogitsOutput logitsOutput() {
         return decoder.isFloat32Output(LOGITS) ? new LogitsOutput(env(), LOGITS, vocabSize()) : null;
@@ -170,6 +212,9 @@ public final class OptLanguageModel extends OnnxLanguageModel {
 
     @Override
     public void close() {
+        if (device != null) {
+            device.close();
+        }
         embed.close();
         decoder.close();
     }

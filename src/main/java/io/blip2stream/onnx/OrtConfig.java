@@ -15,34 +15,42 @@ import java.util.Locale;
  * @param allowSpinning    whether idle intra-op threads spin-wait for work: lowest latency on a
  *                         dedicated machine, but burns CPU (and CPU quota) that a shared or
  *                         throttled one needs, where it can cost several times the run time
+ * @param decodeLoop       where the decoding loop keeps the K/V cache ({@link DecodeLoop})
  */
 public record OrtConfig(Device device, int cudaDeviceId, int intraOpThreads, int interOpThreads,
-                        OptLevel optimizationLevel, boolean allowSpinning) {
+                        OptLevel optimizationLevel, boolean allowSpinning, DecodeLoop decodeLoop) {
 
     public OrtConfig {
         if (intraOpThreads < 0 || interOpThreads < 0) {
             throw new IllegalArgumentException("thread counts must be >= 0");
+        }
+        if (decodeLoop == null) {
+            throw new IllegalArgumentException("decodeLoop must be given");
         }
         if (cudaDeviceId < 0) {
             throw new IllegalArgumentException("cuda device id must be >= 0");
         }
     }
 
-    /** CPU or CUDA as available, all cores, all optimisations, no spinning. */
+    /** CPU or CUDA as available, all cores, all optimisations, no spinning, the K/V cache on the decoder's device. */
     public static OrtConfig defaults() {
-        return new OrtConfig(Device.AUTO, 0, 0, 0, OptLevel.ALL_OPT, false);
+        return new OrtConfig(Device.AUTO, 0, 0, 0, OptLevel.ALL_OPT, false, DecodeLoop.AUTO);
     }
 
     public OrtConfig withIntraOpThreads(int threads) {
-        return new OrtConfig(device, cudaDeviceId, threads, interOpThreads, optimizationLevel, allowSpinning);
+        return new OrtConfig(device, cudaDeviceId, threads, interOpThreads, optimizationLevel, allowSpinning, decodeLoop);
     }
 
     public OrtConfig withDevice(Device d) {
-        return new OrtConfig(d, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, allowSpinning);
+        return new OrtConfig(d, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, allowSpinning, decodeLoop);
     }
 
     public OrtConfig withAllowSpinning(boolean spin) {
-        return new OrtConfig(device, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, spin);
+        return new OrtConfig(device, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, spin, decodeLoop);
+    }
+
+    public OrtConfig withDecodeLoop(DecodeLoop loop) {
+        return new OrtConfig(device, cudaDeviceId, intraOpThreads, interOpThreads, optimizationLevel, allowSpinning, loop);
     }
 
     /** Parses "all", "extended", "basic" or "none". */

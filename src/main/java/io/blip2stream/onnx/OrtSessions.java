@@ -47,11 +47,24 @@ public final class OrtSessions {
      * @param graph a name for messages ("decoder")
      */
     public OrtSession open(Path model, String graph) {
+        return open(opts -> env.createSession(model.toString(), opts), model.toString(), graph);
+    }
+
+    /** Opens a graph given as ONNX bytes, on the same execution provider as the bundle's graphs. */
+    public OrtSession open(byte[] model, String graph) {
+        return open(opts -> env.createSession(model, opts), "(" + model.length + " bytes)", graph);
+    }
+
+    private interface Creator {
+        OrtSession create(OrtSession.SessionOptions opts) throws OrtException;
+    }
+
+    private OrtSession open(Creator creator, String source, String graph) {
         boolean wantCuda = wantsCuda();
         if (wantCuda) {
             try (OrtSession.SessionOptions opts = baseOptions()) {
                 opts.addCUDA(config.cudaDeviceId());
-                OrtSession s = env.createSession(model.toString(), opts);
+                OrtSession s = creator.create(opts);
                 logChoice(graph, "CUDA:" + config.cudaDeviceId());
                 return s;
             } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
@@ -59,11 +72,11 @@ public final class OrtSessions {
             }
         }
         try (OrtSession.SessionOptions opts = baseOptions()) {
-            OrtSession s = env.createSession(model.toString(), opts);
+            OrtSession s = creator.create(opts);
             logChoice(graph, "CPU");
             return s;
         } catch (OrtException e) {
-            throw new BundleException("graph " + graph + ": cannot load " + model + ": " + e.getMessage(), e);
+            throw new BundleException("graph " + graph + ": cannot load " + source + ": " + e.getMessage(), e);
         }
     }
 

@@ -7,11 +7,16 @@ import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleManifest;
 import io.blip2stream.model.GraphNames;
 import io.blip2stream.model.ModelBundle;
+import io.blip2stream.onnx.capi.IoBinding;
+import io.blip2stream.onnx.capi.NativeValue;
+import io.blip2stream.onnx.capi.OrtHandles;
 import io.blip2stream.pipeline.generate.LanguageModelStep;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** T5 (encoder-decoder): {@code encoder} once, {@code decoder_init}, then {@code decoder} with past. */
 public final class T5LanguageModel extends OnnxLanguageModel {
@@ -30,6 +35,7 @@ public final class T5LanguageModel extends OnnxLanguageModel {
     private final List<String> pastCross;
     private final List<String> presentSelf;
     private final List<String> presentCross;
+    private final DeviceDecoding device;   // null: the host loop
 
     public T5LanguageModel(OrtSessions sessions, ModelBundle bundle) {
         super(sessions, bundle.manifest());
@@ -58,6 +64,8 @@ public final class T5LanguageModel extends OnnxLanguageModel {
         }
         this.encoder = enc;
         this.decoderInit = init;
+        this.device = DeviceDecoding.choose(sessions,
+                decoderInit.isFloat32Output(LOGITS) && decoder.isFloat32Output(LOGITS)).orElse(null);
     }
 
     public static GraphContract encoderContract() {
@@ -93,7 +101,7 @@ public final class T5LanguageModel extends OnnxLanguageModel {
 
     @Override
     public LanguageModelStep start(LmBatch batch) {
-        return new T5Step(this, batch);
+        return device != null ? new BoundT5Step(this, batch, device) : new T5Step(this, batch);
     }
 
     @Override
@@ -118,6 +126,43 @@ public final class T5LanguageModel extends OnnxLanguageModel {
      * @param fullMask long[rows * E]    // [rows, E = Q + S]
      */
     Init encodeAndStart(float[] query, long[] text, long[] textMask, long[] fullMask, int rows, int q, int s) {
+        return encodeThen(query, text, textMask, fullMask, rows, q, s, dIn -> {
+            OrtSession.Result r = decoderInit.run(dIn);
+            try {
+                float[] logits = logits(r);   // [rows, V]
+                KvState self = KvState.fromResult(env(), r, presentSelf, kvType(), false);
+                KvState cross = KvState.fromResult(env(), r, presentCross, kvType(), true);
+                return new Init(logits, self, cross);
+            } catch (RuntimeException e) {
+                r.close();
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * {@link #encodeAndStart} with the K/V left on the device and the logits written into {@code logits}.
+     *
+     * @param logits [rows, V] float32 host tensor
+     * @return the self K/V (each [rows, H, 1, d]) then the cross K/V (each [rows, H, E, d]), on the
+     *         device, owned by the caller
+     */
+    List<NativeValue> startOnDevice(float[] query, long[] text, long[] textMask, long[] fullMask, int rows, int q,
+                                    int s, OnnxTensor logits) {
+        return encodeThen(query, text, textMask, fullMask, rows, q, s, dIn -> {
+            try (IoBinding b = device.bind(decoderInit)) {
+                dIn.forEach((name, t) -> b.input(name, OrtHandles.value(t)));
+                b.output(LOGITS, OrtHandles.value(logits));
+                device.outputsOnDevice(b, presentSelf);
+                device.outputsOnDevice(b, presentCross);
+                return withoutLogits(b.run());
+            }
+        });
+    }
+
+    /** Runs the encoder, then {@code first} on decoder_init's inputs (start ids, encoder output, full mask). */
+    private <T> T encodeThen(float[] query, long[] text, long[] textMask, long[] fullMask, int rows, int q, int s,
+                             Function<Map<String, OnnxTensor>, T> first) {
         Map<String, OnnxTensor> in = new HashMap<>();
         try (OnnxTensor qT = Tensors.floats(env(), query, rows, q, hidden());
              OnnxTensor idsT = Tensors.longs(env(), text, rows, s);
@@ -132,18 +177,15 @@ public final class T5LanguageModel extends OnnxLanguageModel {
                 dIn.put(DECODER_INPUT_IDS, start);
                 dIn.put(ENCODER_HIDDEN_STATES, Tensors.output(enc, ENCODER_HIDDEN_STATES));
                 dIn.put(ENCODER_ATTENTION_MASK, fullT);
-                OrtSession.Result r = decoderInit.run(dIn);
-                try {
-                    float[] logits = logits(r);   // [rows, V]
-                    KvState self = KvState.fromResult(env(), r, presentSelf, kvType(), false);
-                    KvState cross = KvState.fromResult(env(), r, presentCross, kvType(), true);
-                    return new Init(logits, self, cross);
-                } catch (RuntimeException e) {
-                    r.close();
-                    throw e;
-                }
+                return first.apply(dIn);
             }
         }
+    }
+
+    /** A bound run's outputs less the first (the logits' wrapper; the data are in the caller's tensor). */
+    private static List<NativeValue> withoutLogits(List<NativeValue> out) {
+        out.getFirst().close();
+        return new ArrayList<>(out.subList(1, out.size()));
     }
 
     private long[] startIds(int rows) {
@@ -173,6 +215,39 @@ public final class T5LanguageModel extends OnnxLanguageModel {
         }
     }
 
+    /**
+     * {@link #step} with the K/V on the device and the logits written into {@code logits}.
+     *
+     * @param self   {@code OrtValue*} per self K/V input, each [rows, H, P, d]
+     * @param cross  {@code OrtValue*} per cross K/V input, each [rows, H, E, d]
+     * @param logits [rows, V] float32 host tensor
+     * @return the present self K/V, each [rows, H, P + 1, d] on the device, owned by the caller
+     */
+    List<NativeValue> stepOnDevice(long[] tokens, long[] fullMask, long[] self, long[] cross, int rows,
+                                   OnnxTensor logits) {
+        try (OnnxTensor ids = Tensors.longs(env(), tokens, rows, 1);
+             OnnxTensor maskT = Tensors.longs(env(), fullMask, rows, fullMask.length / rows);
+             IoBinding b = device.bind(decoder)) {
+            b.input(DECODER_INPUT_IDS, OrtHandles.value(ids)).input(ENCODER_ATTENTION_MASK, OrtHandles.value(maskT));
+            for (int i = 0; i < pastSelf.size(); i++) {
+                b.input(pastSelf.get(i), self[i]).input(pastCross.get(i), cross[i]);
+            }
+            b.output(LOGITS, OrtHandles.value(logits));
+            device.outputsOnDevice(b, presentSelf);
+            return withoutLogits(b.run());
+        }
+    }
+
+    /** Self K/V tensors per step (2 per layer). */
+    int selfKvCount() {
+        return presentSelf.size();
+    }
+
+    @Override
+    public String kvCacheLocation() {
+        return device != null ? device.where() : "host";
+    }
+
     @Override
     LogitsOutput logitsOutput() {
         return decoder.isFloat32Output(LOGITS) ? new LogitsOutput(env(), LOGITS, vocabSize()) : null;
@@ -185,6 +260,9 @@ public final class T5LanguageModel extends OnnxLanguageModel {
 
     @Override
     public void close() {
+        if (device != null) {
+            device.close();
+        }
         encoder.close();
         decoderInit.close();
         decoder.close();

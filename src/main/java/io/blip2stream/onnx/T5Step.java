@@ -5,7 +5,7 @@ package io.blip2stream.onnx;
  * K/V from {@code decoder_init} stay for the whole generation, the self-attention K/V of each step
  * feed the next without a copy. Right padding; the encoder mask is the processor's mask.
  */
-final class T5Step extends CachedStep<T5LanguageModel> {
+final class T5Step extends HostCachedStep<T5LanguageModel> {
     private long[] mask;     // [rows, E]
     private KvState self;    // each [rows, H, P, d]
     private KvState cross;   // each [rows, H, E, d]

@@ -151,6 +151,11 @@ public final class Blip2Engine implements InferenceEngine {
         return sessions.chosenProvider();
     }
 
+    /** Where the decoding loops keep the K/V cache: "host", or the device ("CUDA:0", "CPU"): {@code blip2.decode-loop}. */
+    public String kvCacheLocation() {
+        return lm.kvCacheLocation();
+    }
+
     @Override
     public String modelName() {
         return bundle.manifest().name();

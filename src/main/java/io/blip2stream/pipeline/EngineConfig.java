@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline;
 
+import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.Device;
 import io.blip2stream.onnx.OrtConfig;
 import io.blip2stream.pipeline.preprocess.ImageLimits;
@@ -29,7 +30,7 @@ public record EngineConfig(OrtConfig ort, ImageLimits imageLimits, int visionCac
 
     /**
      * From the service configuration: the {@code blip2.device}, {@code blip2.onnx.*},
-     * {@code blip2.vision*}, {@code blip2.max-prompt-tokens} and {@code blip2.image.*} keys of
+     * {@code blip2.decode-loop}, {@code blip2.vision*}, {@code blip2.max-prompt-tokens} and {@code blip2.image.*} keys of
      * application.properties, each defaulting to {@link #defaults()}.
      */
     public static EngineConfig from(Config c) {
@@ -40,7 +41,8 @@ public record EngineConfig(OrtConfig ort, ImageLimits imageLimits, int visionCac
                 c.getOptionalValue("blip2.onnx.intra-op-threads", Integer.class).orElse(0),
                 c.getOptionalValue("blip2.onnx.inter-op-threads", Integer.class).orElse(0),
                 OrtConfig.parseOptLevel(c.getOptionalValue("blip2.onnx.optimization-level", String.class).orElse("all")),
-                c.getOptionalValue("blip2.onnx.allow-spinning", Boolean.class).orElse(false));
+                c.getOptionalValue("blip2.onnx.allow-spinning", Boolean.class).orElse(false),
+                DecodeLoop.parse(c.getOptionalValue("blip2.decode-loop", String.class).orElse("auto")));
         ImageLimits limits = new ImageLimits(
                 c.getOptionalValue("blip2.image.max-bytes", Long.class).orElse(d.imageLimits().maxEncodedBytes()),
                 c.getOptionalValue("blip2.image.max-pixels", Long.class).orElse(d.imageLimits().maxPixels()),

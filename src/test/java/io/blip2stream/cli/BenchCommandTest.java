@@ -36,9 +36,11 @@ class BenchCommandTest {
                 "--max-new-tokens", "4", "--repeat", "1", "--threads", "1", "--json", json.toString()));
 
         assertThat(r.status()).as(r.stdout()).isZero();
-        assertThat(r.stdout()).contains("model tiny-opt (fp32) on CPU, 4 new tokens").contains("peak RSS");
+        assertThat(r.stdout()).contains("model tiny-opt (fp32) on CPU, K/V cache in host memory, 4 new tokens")
+                .contains("peak RSS");
         JsonNode root = JsonOut.MAPPER.readTree(Files.readString(json));
         assertThat(root.path("dtype").asText()).isEqualTo("fp32");
+        assertThat(root.path("kv_cache").asText()).isEqualTo("in host memory");
         assertThat(root.path("max_new_tokens").asInt()).isEqualTo(4);
         assertThat(root.path("results")).hasSize(2);
         for (int i = 0; i < 2; i++) {
@@ -56,12 +58,12 @@ class BenchCommandTest {
     }
 
     @Test
-    void reportsTheDtypeOfAnFp16Bundle() {
+    void reportsTheDtypeOfAnFp16BundleAndTheDeviceLoop() {
         Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt-fp16").toString(), "--batch-sizes", "1",
-                "--max-new-tokens", "2", "--repeat", "1", "--threads", "1"));
+                "--max-new-tokens", "2", "--repeat", "1", "--threads", "1", "--decode-loop", "device"));
 
         assertThat(r.status()).as(r.stdout()).isZero();
-        assertThat(r.stdout()).contains("model tiny-opt-fp16 (fp16) on CPU");
+        assertThat(r.stdout()).contains("model tiny-opt-fp16 (fp16) on CPU, K/V cache on CPU (bound)");
     }
 
     @Test

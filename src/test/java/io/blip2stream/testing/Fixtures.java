@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.OrtConfig;
 import io.blip2stream.pipeline.Blip2Engine;
 import io.blip2stream.pipeline.EngineConfig;
@@ -105,6 +106,13 @@ public final class Fixtures {
     public static Blip2Engine engine(String bundle) {
         return ENGINES.computeIfAbsent(bundle, b -> Blip2Engine.open(bundle(b),
                 EngineConfig.defaults().withOrt(OrtConfig.defaults().withIntraOpThreads(2))));
+    }
+
+    /** The same engine with the K/V cache kept through IoBinding ({@code blip2.decode-loop=device}), on CPU. */
+    public static Blip2Engine deviceLoopEngine(String bundle) {
+        return ENGINES.computeIfAbsent("device-loop:" + bundle, b -> Blip2Engine.open(bundle(bundle),
+                EngineConfig.defaults().withOrt(OrtConfig.defaults().withIntraOpThreads(2)
+                        .withDecodeLoop(DecodeLoop.DEVICE))));
     }
 
     /** A golden file: {"bundle", "cases": [...]}. */

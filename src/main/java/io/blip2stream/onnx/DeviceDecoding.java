@@ -1,0 +1,167 @@
+package io.blip2stream.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.blip2stream.onnx.capi.IoBinding;
+import io.blip2stream.onnx.capi.NativeValue;
+import io.blip2stream.onnx.capi.OrtCApi;
+import io.blip2stream.onnx.capi.OrtHandles;
+import org.jboss.logging.Logger;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a decoding loop needs to keep its K/V cache on the decoder's device ({@link DecodeLoop#DEVICE}):
+ * ONNX Runtime's C API, the memory the cache lives in (CUDA memory of the configured GPU, or host
+ * memory on CPU), bindings of a graph's inputs and outputs, and a row gather that runs there too
+ * ({@link GatherModel}). Made once per language model; thread-safe (each loop binds its own runs).
+ */
+final class DeviceDecoding implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DeviceDecoding.class);
+
+    private final OrtCApi api;
+    private final OrtSessions sessions;
+    private final MemorySegment kvMemory;     // OrtMemoryInfo*
+    private final String where;
+    private final Map<String, OrtSession> gathers = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private DeviceDecoding(OrtCApi api, OrtSessions sessions, MemorySegment kvMemory, String where) {
+        this.api = api;
+        this.sessions = sessions;
+        this.kvMemory = kvMemory;
+        this.where = where;
+    }
+
+    /**
+     * The device loop for a language model whose decoder was just loaded, or empty for the host
+     * loop: when configured ({@code host}), on CPU under {@code auto}, or when the C API cannot be
+     * reached (logged, with the reason).
+     *
+     * @param floatLogits whether the decoder's logits are float32 (they go into a pinned host buffer)
+     */
+    static Optional<DeviceDecoding> choose(OrtSessions sessions, boolean floatLogits) {
+        DecodeLoop loop = sessions.config().decodeLoop();
+        String provider = sessions.chosenProvider();
+        boolean cuda = provider != null && provider.startsWith("CUDA");
+        if (loop == DecodeLoop.HOST || (loop == DecodeLoop.AUTO && !cuda)) {
+            return Optional.empty();
+        }
+        if (!floatLogits) {
+            LOG.warnf("decoding loop: the K/V cache stays in host memory (the decoder's logits are not float32)");
+            return Optional.empty();
+        }
+        Optional<OrtCApi> api = OrtCApi.load();
+        if (api.isEmpty()) {
+            LOG.warnf("decoding loop: the K/V cache stays in host memory%s: ONNX Runtime's C API is not reachable (%s)",
+                    cuda ? " and crosses PCIe twice per step" : "", OrtCApi.unavailableReason());
+            return Optional.empty();
+        }
+        try {
+            OrtHandles.check();
+            MemorySegment memory = cuda
+                    ? api.get().deviceMemoryInfo("Cuda", sessions.config().cudaDeviceId())
+                    : api.get().cpuMemoryInfo();
+            LOG.infof("decoding loop: the K/V cache stays on %s between steps (IoBinding, ONNX Runtime %s C API)",
+                    provider, api.get().version());
+            return Optional.of(new DeviceDecoding(api.get(), sessions, memory, provider));
+        } catch (RuntimeException e) {
+            LOG.warnf("decoding loop: the K/V cache stays in host memory: %s", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** "CUDA:0" or "CPU": where the cache lives. */
+    String where() {
+        return where;
+    }
+
+    /** A binding of one run of {@code graph}; the caller closes it. */
+    IoBinding bind(OnnxGraph graph) {
+        return new IoBinding(api, graph.nativeSession());
+    }
+
+    /** Binds {@code names} as outputs left in the cache's memory. */
+    void outputsOnDevice(IoBinding b, List<String> names) {
+        for (String n : names) {
+            b.outputOnDevice(n, kvMemory);
+        }
+    }
+
+    /**
+     * Rows of device-resident K/V tensors, on the device: new row {@code i} of every tensor is its
+     * row {@code source[i]}. The inputs are left untouched.
+     *
+     * @param kv     each [rows, H, P, d]
+     * @param source indices in [0, rows)
+     * @return each [source.length, H, P, d], owned by the caller
+     */
+    List<NativeValue> gather(List<NativeValue> kv, int rows, int[] source, OnnxJavaType type) {
+        long[] index = new long[source.length];   // [rows']
+        for (int i = 0; i < source.length; i++) {
+            if (source[i] < 0 || source[i] >= rows) {
+                throw new IllegalArgumentException("row " + source[i] + " out of range [0, " + rows + ")");
+            }
+            index[i] = source[i];
+        }
+        OrtSession g = gatherSession(kv.size(), type);
+        try (OnnxTensor idx = Tensors.longs(sessions.environment(), index, index.length);
+             IoBinding b = new IoBinding(api, OrtHandles.session(g))) {
+            for (int i = 0; i < kv.size(); i++) {
+                b.input(GatherModel.input(i), kv.get(i).handle());
+            }
+            b.input(GatherModel.INDEX, OrtHandles.value(idx));
+            for (int i = 0; i < kv.size(); i++) {
+                b.outputOnDevice(GatherModel.output(i), kvMemory);
+            }
+            return b.run();
+        }
+    }
+
+    private OrtSession gatherSession(int count, OnnxJavaType type) {
+        int elem = type == OnnxJavaType.FLOAT16 ? GatherModel.FLOAT16 : GatherModel.FLOAT;
+        return gathers.computeIfAbsent(count + "x" + elem,
+                k -> sessions.open(GatherModel.bytes(count, elem), "kv_gather"));
+    }
+
+    /** Releases every value of a list (the first failure is rethrown after all were tried). */
+    static void release(List<NativeValue> values) {
+        if (values == null) {
+            return;
+        }
+        RuntimeException first = null;
+        for (NativeValue v : values) {
+            try {
+                v.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (OrtSession s : gathers.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                LOG.debugf("closing a gather session: %s", e.getMessage());
+            }
+        }
+        gathers.clear();
+        api.releaseMemoryInfo(kvMemory);
+    }
+}

@@ -1,0 +1,44 @@
+package io.blip2stream.pipeline;
+
+import io.blip2stream.testing.Fixtures;
+import io.blip2stream.testing.Fixtures.Case;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The device loop ({@code blip2.decode-loop=device}: K/V cache bound through IoBinding in ONNX
+ * Runtime's C API, rows gathered by a graph on the same provider) run on CPU, against HF's goldens
+ * and against the host loop, for every golden case of every bundle (fp16 K/V included): greedy,
+ * beams (reorder every step), sampling and batches whose rows finish early (rows dropped).
+ */
+class DeviceDecodingLoopTest {
+
+    static Stream<Arguments> cases() {
+        return Fixtures.decodingBundles().stream().flatMap(b -> Fixtures.golden(Fixtures.goldenBundle(b)).cases().stream()
+                .map(c -> Arguments.of(b, c)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}", allowZeroInvocations = true)
+    @MethodSource("cases")
+    void deviceLoopEqualsTheHostLoopAndHf(String bundle, Case c) {
+        Blip2Engine device = Fixtures.deviceLoopEngine(bundle);
+        assertThat(device.kvCacheLocation()).isEqualTo("CPU");
+        var outcomes = device.infer(c.requests());
+        assertThat(DecodingPathsTest.tokens(outcomes))
+                .isEqualTo(DecodingPathsTest.tokens(Fixtures.engine(bundle).infer(c.requests())));
+        if (!Fixtures.isFp16(bundle)) {
+            GoldenGenerationTest.assertSequences(c, outcomes);
+        }
+    }
+
+    @Test
+    void theHostLoopIsTheDefaultOnCpu() {
+        assertThat(Fixtures.engine("tiny-opt").kvCacheLocation()).isEqualTo("host");
+    }
+}
