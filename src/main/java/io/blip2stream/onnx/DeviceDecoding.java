@@ -68,12 +68,48 @@ final class DeviceDecoding implements AutoCloseable {
             MemorySegment memory = cuda
                     ? api.get().deviceMemoryInfo("Cuda", sessions.config().cudaDeviceId())
                     : api.get().cpuMemoryInfo();
+            DeviceDecoding d = new DeviceDecoding(api.get(), sessions, memory, provider);
+            try {
+                d.probe();
+            } catch (RuntimeException e) {
+                d.close();
+                throw e;
+            }
             LOG.infof("decoding loop: the K/V cache stays on %s between steps (IoBinding, ONNX Runtime %s C API)",
                     provider, api.get().version());
-            return Optional.of(new DeviceDecoding(api.get(), sessions, memory, provider));
+            return Optional.of(d);
         } catch (RuntimeException e) {
             LOG.warnf("decoding loop: the K/V cache stays in host memory: %s", e.getMessage());
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The whole device path once, before any request depends on it: values put into the cache's
+     * memory by one bound gather, gathered there by a second (rows reversed), and read back through
+     * host memory. Throws when any step fails or the values come back wrong.
+     */
+    private void probe() {
+        float[] data = {1.5f, -2.25f};                                              // [2, 1, 1, 1]
+        long[] identity = {0, 1};
+        try (OnnxTensor in = Tensors.floats(sessions.environment(), data, 2, 1, 1, 1);
+             OnnxTensor back = Tensors.direct(sessions.environment(), Tensors.allocateDirect(2 * Float.BYTES),
+                     OnnxJavaType.FLOAT, 2, 1, 1, 1)) {
+            List<NativeValue> onDevice = runGather(new long[]{OrtHandles.value(in)}, OnnxJavaType.FLOAT, identity, null);
+            List<NativeValue> reversed = null;
+            try {
+                reversed = gather(onDevice, 2, new int[]{1, 0}, OnnxJavaType.FLOAT);
+                release(runGather(new long[]{reversed.getFirst().handle()}, OnnxJavaType.FLOAT, identity,
+                        new long[]{OrtHandles.value(back)}));
+            } finally {
+                release(onDevice);
+                release(reversed);
+            }
+            float[] got = Tensors.readFloats(back, null);
+            if (got[0] != data[1] || got[1] != data[0]) {
+                throw new IllegalStateException("the device probe read back " + java.util.Arrays.toString(got)
+                        + " instead of [" + data[1] + ", " + data[0] + "]");
+            }
         }
     }
 
@@ -110,15 +146,29 @@ final class DeviceDecoding implements AutoCloseable {
             }
             index[i] = source[i];
         }
-        OrtSession g = gatherSession(kv.size(), type);
+        return runGather(kv.stream().mapToLong(NativeValue::handle).toArray(), type, index, null);
+    }
+
+    /**
+     * One bound run of the gather graph.
+     *
+     * @param inputs      {@code OrtValue*} per tensor, host or device
+     * @param hostOutputs {@code OrtValue*} per tensor to write into (host tensors), or null: outputs on the device
+     */
+    List<NativeValue> runGather(long[] inputs, OnnxJavaType type, long[] index, long[] hostOutputs) {
+        OrtSession g = gatherSession(inputs.length, type);
         try (OnnxTensor idx = Tensors.longs(sessions.environment(), index, index.length);
              IoBinding b = new IoBinding(api, OrtHandles.session(g))) {
-            for (int i = 0; i < kv.size(); i++) {
-                b.input(GatherModel.input(i), kv.get(i).handle());
+            for (int i = 0; i < inputs.length; i++) {
+                b.input(GatherModel.input(i), inputs[i]);
             }
             b.input(GatherModel.INDEX, OrtHandles.value(idx));
-            for (int i = 0; i < kv.size(); i++) {
-                b.outputOnDevice(GatherModel.output(i), kvMemory);
+            for (int i = 0; i < inputs.length; i++) {
+                if (hostOutputs == null) {
+                    b.outputOnDevice(GatherModel.output(i), kvMemory);
+                } else {
+                    b.output(GatherModel.output(i), hostOutputs[i]);
+                }
             }
             return b.run();
         }

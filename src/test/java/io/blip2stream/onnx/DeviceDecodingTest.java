@@ -125,36 +125,30 @@ class DeviceDecodingTest {
                 .hasMessageContaining("blip2.decode-loop must be auto, host or device");
     }
 
-    /** {@code count} tensors [rows, H, P, d] made by a bound identity gather, so they are outputs of a run. */
+    /** {@code count} tensors [rows, H, P, d] put on the device by a bound identity gather. */
     private static List<NativeValue> onDevice(int rows, int count) {
-        try (OrtSession s = sessions.open(GatherModel.bytes(count, GatherModel.FLOAT), "gather")) {
-            OnnxTensor[] in = new OnnxTensor[count];
-            long[] identity = new long[rows];
-            for (int r = 0; r < rows; r++) {
-                identity[r] = r;
-            }
-            try (OnnxTensor idx = Tensors.longs(sessions.environment(), identity, rows);
-                 IoBinding b = new IoBinding(OrtCApi.load().orElseThrow(), OrtHandles.session(s))) {
-                for (int t = 0; t < count; t++) {
-                    float[] data = new float[rows * H * P * D];
-                    for (int i = 0; i < data.length; i++) {
-                        data[i] = 100 * t + i / (H * P * D);
-                    }
-                    in[t] = Tensors.floats(sessions.environment(), data, rows, H, P, D);
-                    b.input(GatherModel.input(t), OrtHandles.value(in[t]));
-                    b.outputOnDevice(GatherModel.output(t), cpu());
+        OnnxTensor[] in = new OnnxTensor[count];
+        long[] identity = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            identity[r] = r;
+        }
+        try {
+            long[] handles = new long[count];
+            for (int t = 0; t < count; t++) {
+                float[] data = new float[rows * H * P * D];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = 100 * t + i / (H * P * D);
                 }
-                b.input(GatherModel.INDEX, OrtHandles.value(idx));
-                return b.run();
-            } finally {
-                for (OnnxTensor t : in) {
-                    if (t != null) {
-                        t.close();
-                    }
+                in[t] = Tensors.floats(sessions.environment(), data, rows, H, P, D);
+                handles[t] = OrtHandles.value(in[t]);
+            }
+            return device.runGather(handles, OnnxJavaType.FLOAT, identity, null);
+        } finally {
+            for (OnnxTensor t : in) {
+                if (t != null) {
+                    t.close();
                 }
             }
-        } catch (ai.onnxruntime.OrtException e) {
-            throw new IllegalStateException(e);
         }
     }
 
