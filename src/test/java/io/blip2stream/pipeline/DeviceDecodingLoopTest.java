@@ -1,12 +1,15 @@
 package io.blip2stream.pipeline;
 
+import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.blip2stream.testing.Fixtures;
 import io.blip2stream.testing.Fixtures.Case;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +38,21 @@ class DeviceDecodingLoopTest {
         if (!Fixtures.isFp16(bundle)) {
             GoldenGenerationTest.assertSequences(c, outcomes);
         }
+    }
+
+    /** Sampling (no golden): rows expanded for num_return_sequences, then dropped as they finish. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tiny-opt", "tiny-t5", "tiny-opt-fp16"})
+    void sampledSequencesAreTheHostLoopsForTheSameSeed(String bundle) {
+        GenerationOptions sample = new GenerationOptions(12, 0, 1, 1.0, false, true, 0.9, 20, 0.95, 1.1, 0, 3, 7L);
+        List<InferenceRequest> requests = List.of(
+                new InferenceRequest("a", Fixtures.imageBytes("photo_640x480.jpg"), new Prompt.Caption(), sample),
+                new InferenceRequest("b", Fixtures.imageBytes("bmp_100x80.bmp"), new Prompt.Raw("Question: what? Answer:"), sample),
+                new InferenceRequest("c", Fixtures.imageBytes("anim_96x64.gif"), new Prompt.Caption(), sample));
+        var device = Fixtures.deviceLoopEngine(bundle).infer(requests);
+        var host = Fixtures.engine(bundle).infer(requests);
+        assertThat(DecodingPathsTest.tokens(device)).isEqualTo(DecodingPathsTest.tokens(host))
+                .allSatisfy(perImage -> assertThat(perImage).hasSize(3));
     }
 
     @Test
