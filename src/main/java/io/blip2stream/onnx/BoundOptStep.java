@@ -31,13 +31,10 @@ final class BoundOptStep extends CachedStep<OptLanguageModel> {
     @Override
     protected float[] start() {
         int rows = rows();
-        int t = batch.length();
-        float[] embeds = lm.promptEmbeds(batch, batch.textIds(), batch.textLength());   // [B, T, D]
-        long[] pos = positions.start(batch.attentionMask(), rows, t);                   // [B, T]
         try (KvState empty = lm.emptyPast(rows);                                         // each [B, H, 0, d], host
-             OnnxTensor e = Tensors.floats(lm.env(), embeds, rows, t, lm.hidden())) {
+             OptLanguageModel.Prefill p = lm.prefill(batch, positions)) {
             long[] past = empty.tensors().stream().mapToLong(OrtHandles::value).toArray();
-            kv = lm.decodeOnDevice(e, positions.mask(), pos, past, rows, logitsTensor(rows));
+            kv = lm.decodeOnDevice(p.embeds(), positions.mask(), p.positionIds(), past, rows, logitsTensor(rows));
             return readLogits();
         }
     }

@@ -192,6 +192,28 @@ public final class OptLanguageModel extends OnnxLanguageModel {
     }
 
     /**
+     * The first run's inputs: the prompt's embeddings as a tensor, and the positions (which
+     * {@code positions} starts from the batch's mask).
+     */
+    record Prefill(OnnxTensor embeds, long[] positionIds) implements AutoCloseable {
+        @Override
+        public void close() {
+            embeds.close();
+        }
+    }
+
+    /**
+     * @return embeds [B, T, D] and position ids long[B * T] ([B, T]); the caller closes it
+     */
+    Prefill prefill(LmBatch batch, OptMask positions) {
+        int rows = batch.rows();
+        int t = batch.length();
+        float[] embeds = promptEmbeds(batch, batch.textIds(), batch.textLength());   // [B, T, D]
+        long[] pos = positions.start(batch.attentionMask(), rows, t);                 // [B, T]
+        return new Prefill(Tensors.floats(env(), embeds, rows, t, hidden()), pos);
+    }
+
+    /**
      * The prompt's embeddings: the vision output at the Q image positions, the text tokens' embeddings after.
      *
      * @return float[B * T * D]  // [B, T, D]

@@ -23,13 +23,9 @@ final class OptStep extends HostCachedStep<OptLanguageModel> {
     @Override
     protected float[] start() {
         int rows = rows();
-        int t = batch.length();
-        float[] embeds = lm.promptEmbeds(batch, batch.textIds(), batch.textLength());   // [B, T, D]
-        long[] pos = positions.start(batch.attentionMask(), rows, t);                   // [B, T]
         try (KvState empty = lm.emptyPast(rows);
-             OnnxTensor e = Tensors.floats(lm.env(), embeds, rows, t, lm.hidden())) {
-            OrtSession.Result r = lm.decode(e, positions.mask(), pos, empty, rows, pinned(rows));
-            return take(r);
+             OptLanguageModel.Prefill p = lm.prefill(batch, positions)) {
+            return take(lm.decode(p.embeds(), positions.mask(), p.positionIds(), empty, rows, pinned(rows)));
         }
     }
 

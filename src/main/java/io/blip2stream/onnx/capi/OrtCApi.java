@@ -327,29 +327,23 @@ public final class OrtCApi {
     }
 
     void bindInput(MemorySegment binding, String name, long value) {
-        try (Arena a = Arena.ofConfined()) {
-            check((MemorySegment) bindInput.invokeExact(binding, a.allocateFrom(name), MemorySegment.ofAddress(value)),
-                    "BindInput(" + name + ")");
-        } catch (Throwable t) {
-            throw rethrow(t, "BindInput");
-        }
+        bindNamed(bindInput, "BindInput", binding, name, MemorySegment.ofAddress(value));
     }
 
     void bindOutput(MemorySegment binding, String name, long value) {
-        try (Arena a = Arena.ofConfined()) {
-            check((MemorySegment) bindOutput.invokeExact(binding, a.allocateFrom(name), MemorySegment.ofAddress(value)),
-                    "BindOutput(" + name + ")");
-        } catch (Throwable t) {
-            throw rethrow(t, "BindOutput");
-        }
+        bindNamed(bindOutput, "BindOutput", binding, name, MemorySegment.ofAddress(value));
     }
 
     void bindOutputToDevice(MemorySegment binding, String name, MemorySegment memoryInfo) {
+        bindNamed(bindOutputToDevice, "BindOutputToDevice", binding, name, memoryInfo);
+    }
+
+    /** BindInput, BindOutput, BindOutputToDevice: (OrtIoBinding*, const char* name, pointer) -> OrtStatus*. */
+    private void bindNamed(MethodHandle fn, String call, MemorySegment binding, String name, MemorySegment what) {
         try (Arena a = Arena.ofConfined()) {
-            check((MemorySegment) bindOutputToDevice.invokeExact(binding, a.allocateFrom(name), memoryInfo),
-                    "BindOutputToDevice(" + name + ")");
+            check((MemorySegment) fn.invokeExact(binding, a.allocateFrom(name), what), call + "(" + name + ")");
         } catch (Throwable t) {
-            throw rethrow(t, "BindOutputToDevice");
+            throw rethrow(t, call);
         }
     }
 
