@@ -63,7 +63,7 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
      * decoder's logits are not float32 (they are then read from each run's result).
      */
     protected final OnnxTensor logitsTensor(int rows) {
-        return logits == null ? null : (OnnxTensor) logits.pinned(rows).values().iterator().next();
+        return logits == null ? null : logits.tensor(rows);
     }
 
     /**

@@ -33,6 +33,11 @@ final class LogitsOutput implements AutoCloseable {
 
     /** The output to pin for a run over {@code rows} rows: the name of the logits and their tensor. */
     Map<String, OnnxValue> pinned(int rows) {
+        return Map.of(name, tensor(rows));
+    }
+
+    /** The tensor [rows, V] that a run over {@code rows} rows writes its logits into (a bound output). */
+    OnnxTensor tensor(int rows) {
         if (rows != this.rows) {
             closeTensor();
             buffer = Tensors.allocateDirect((long) rows * vocab * Float.BYTES);
@@ -40,7 +45,7 @@ final class LogitsOutput implements AutoCloseable {
             array = new float[rows * vocab];
             this.rows = rows;
         }
-        return Map.of(name, tensor);
+        return tensor;
     }
 
     /**
