@@ -53,6 +53,12 @@ class BenchCommandTest {
             assertThat(row.path("latency_ms").path("p95").asDouble())
                     .isGreaterThanOrEqualTo(row.path("latency_ms").path("p50").asDouble());
             assertThat(row.path("stages_ms").path("generate").asDouble()).isPositive();
+            // the graphs' work alone: batch / (vision + generate), never below the end-to-end rate
+            JsonNode stages = row.path("stages_ms");
+            double modelMs = stages.path("vision").asDouble() + stages.path("generate").asDouble();
+            assertThat(row.path("model_images_per_s").asDouble())
+                    .isCloseTo(batch / (modelMs / 1000), org.assertj.core.data.Offset.offset(1e-6))
+                    .isGreaterThan(row.path("images_per_s").asDouble());
         }
         assertThat(root.path("peak_rss_mb").asDouble()).isPositive();
     }
