@@ -74,8 +74,17 @@ final class PilRgb {
         byte[] out = new byte[3 * n]; // [3, h, w]
         int bands = raster.getNumBands();
         int[] row = new int[w * bands]; // [w, bands]
+        SampleRows rows = SampleRows.of(raster);
+        if (color == JpegColor.YCBCR) {
+            // almost every JPEG: its own loop, without the per-pixel switch
+            for (int y = 0; y < h; y++) {
+                rows.read(y, row);
+                ycbcrRow(row, bands, w, out, y * w, n);
+            }
+            return new RgbImage(w, h, out);
+        }
         for (int y = 0; y < h; y++) {
-            raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, row);
+            rows.read(y, row);
             for (int x = 0; x < w; x++) {
                 int i = y * w + x;
                 int o = x * bands;
@@ -88,14 +97,6 @@ final class PilRgb {
                         r = row[o];
                         g = row[o + 1];
                         b = row[o + 2];
-                    }
-                    case YCBCR -> {
-                        int yy = row[o];
-                        int cb = row[o + 1];
-                        int cr = row[o + 2];
-                        r = clamp8(yy + CR_R[cr]);
-                        g = clamp8(yy + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
-                        b = clamp8(yy + CB_B[cb]);
                     }
                     case CMYK, YCCK -> {
                         int c0 = row[o];
@@ -128,6 +129,27 @@ final class PilRgb {
     }
 
     /**
+     * libjpeg's {@code ycc_rgb_convert} for one row, into the three planes.
+     *
+     * @param row   Y, Cb, Cr samples                     // [w, bands]
+     * @param out   planar RGB of the whole image         // [3, h, w]
+     * @param first index of the row's first pixel in a plane
+     * @param n     pixels per plane
+     */
+    private static void ycbcrRow(int[] row, int bands, int w, byte[] out, int first, int n) {
+        for (int x = 0; x < w; x++) {
+            int o = x * bands;
+            int yy = row[o];
+            int cb = row[o + 1];
+            int cr = row[o + 2];
+            int i = first + x;
+            out[i] = (byte) clamp8(yy + CR_R[cr]);
+            out[n + i] = (byte) clamp8(yy + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
+            out[2 * n + i] = (byte) clamp8(yy + CB_B[cb]);
+        }
+    }
+
+    /**
      * RGB from a decoded PNG, GIF, BMP or WebP image, reading its raw samples.
      *
      * @param grayClips16 the image is PIL's {@code I;16} (a 16-bit grayscale PNG without an alpha
@@ -143,9 +165,10 @@ final class PilRgb {
         byte[] out = new byte[3 * n]; // [3, h, w]
         int bands = raster.getNumBands();
         int[] row = new int[w * bands]; // [w, bands]
+        SampleRows rows = SampleRows.of(raster);
         if (cm instanceof IndexColorModel icm) {
             for (int y = 0; y < h; y++) {
-                raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, row);
+                rows.read(y, row);
                 for (int x = 0; x < w; x++) {
                     int idx = row[x * bands];
                     int i = y * w + x;
@@ -158,9 +181,11 @@ final class PilRgb {
         }
         if (cm instanceof DirectColorModel dcm) {
             int[] masks = {dcm.getRedMask(), dcm.getGreenMask(), dcm.getBlueMask()};
+            Object packed = null; // one row of packed pixels: int[], short[] or byte[]  // [w]
             for (int y = 0; y < h; y++) {
+                packed = raster.getDataElements(raster.getMinX(), raster.getMinY() + y, w, 1, packed);
                 for (int x = 0; x < w; x++) {
-                    int px = pixelOf(raster.getDataElements(raster.getMinX() + x, raster.getMinY() + y, null));
+                    int px = pixelOf(packed, x);
                     int i = y * w + x;
                     for (int c = 0; c < 3; c++) {
                         out[c * n + i] = (byte) field(px, masks[c]);
@@ -177,7 +202,7 @@ final class PilRgb {
         int bits = cm.getComponentSize(0);
         boolean clip = gray && grayClips16 && bits == 16;
         for (int y = 0; y < h; y++) {
-            raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, row);
+            rows.read(y, row);
             for (int x = 0; x < w; x++) {
                 int i = y * w + x;
                 int o = x * bands;
@@ -190,11 +215,12 @@ final class PilRgb {
         return new RgbImage(w, h, out);
     }
 
-    private static int pixelOf(Object data) {
+    /** Packed pixel {@code x} of a row from {@code getDataElements}, unsigned. */
+    private static int pixelOf(Object data, int x) {
         return switch (data) {
-            case int[] a -> a[0];
-            case short[] a -> a[0] & 0xFFFF;
-            case byte[] a -> a[0] & 0xFF;
+            case int[] a -> a[x];
+            case short[] a -> a[x] & 0xFFFF;
+            case byte[] a -> a[x] & 0xFF;
             default -> throw new IllegalArgumentException("unexpected pixel data " + data.getClass());
         };
     }
