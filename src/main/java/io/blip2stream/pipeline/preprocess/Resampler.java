@@ -44,67 +44,81 @@ final class Resampler {
     }
 
     /**
-     * One horizontal pass over {@code rows} rows. Computed on the transposed image, so that the
-     * innermost loop runs over rows, contiguous and without a data-dependent trip count (the JIT
-     * vectorises it); integer sums do not depend on their order, so the result is the same as
-     * summing along each row.
+     * One horizontal pass over {@code rows} rows, four rows at a time. Two rows share a
+     * {@code long}, one per 32-bit lane: a 64-bit multiply-add then does the work of two 32-bit
+     * ones, and the two sums come apart exactly (see {@link #lane}). Each output pixel sums its
+     * taps along the row, as torch does; integer sums do not depend on their order.
      *
      * @param src rows of {@code w.inSize()} pixels  // [rows, inW]
      * @return rows of {@code w.outSize()} pixels    // [rows, outW]
      */
     static byte[] horizontal(byte[] src, int rows, int inW, ResampleWeights w) {
         int outW = w.outSize();
-        byte[] columns = transpose(src, rows, inW); // [inW, rows]
-        byte[] out = new byte[outW * rows];         // [outW, rows]
+        byte[] out = new byte[rows * outW];  // [rows, outW]
+        long[] rows01 = new long[inW];       // [inW] rows r (low lane) and r + 1 (high lane)
+        long[] rows23 = new long[inW];       // [inW] rows r + 2 and r + 3
         int[] start = w.start();
         int[] count = w.count();
         short[] k = w.weights();
         int stride = w.stride();
         int prec = w.precision();
-        int half = 1 << (prec - 1);
-        int[] acc = new int[rows]; // [rows]
-        for (int x = 0; x < outW; x++) {
-            java.util.Arrays.fill(acc, half);
-            int ko = x * stride;
-            for (int j = 0, n = count[x]; j < n; j++) {
-                int weight = k[ko + j];
-                int column = (start[x] + j) * rows;
-                for (int r = 0; r < rows; r++) {
-                    acc[r] += (columns[column + r] & 0xFF) * weight;
+        long half = 1L << (prec - 1);
+        long halves = half | half << 32;
+        for (int r = 0; r < rows; r += 4) {
+            pack(src, rows, inW, r, rows01);
+            pack(src, rows, inW, r + 2, rows23);
+            for (int x = 0; x < outW; x++) {
+                long acc01 = halves;
+                long acc23 = halves;
+                int ko = x * stride;
+                int s = start[x];
+                for (int j = 0, n = count[x]; j < n; j++) {
+                    long weight = k[ko + j];
+                    acc01 += rows01[s + j] * weight;
+                    acc23 += rows23[s + j] * weight;
                 }
-            }
-            int columnOut = x * rows;
-            for (int r = 0; r < rows; r++) {
-                out[columnOut + r] = clamp(acc[r] >> prec);
+                store(out, rows, outW, r, x, acc01, prec);
+                store(out, rows, outW, r + 2, x, acc23, prec);
             }
         }
-        return transpose(out, outW, rows);
+        return out;
     }
 
-    /** Block size of {@link #transpose}: a block of source rows and its target rows stay in L1. */
-    private static final int BLOCK = 32;
-
-    /**
-     * Transposes a matrix of bytes.
-     *
-     * @param src  row-major  // [height, width]
-     * @return row-major      // [width, height]
-     */
-    static byte[] transpose(byte[] src, int height, int width) {
-        byte[] dst = new byte[src.length];
-        for (int y0 = 0; y0 < height; y0 += BLOCK) {
-            int y1 = Math.min(height, y0 + BLOCK);
-            for (int x0 = 0; x0 < width; x0 += BLOCK) {
-                int x1 = Math.min(width, x0 + BLOCK);
-                for (int y = y0; y < y1; y++) {
-                    int row = y * width;
-                    for (int x = x0; x < x1; x++) {
-                        dst[x * height + y] = src[row + x];
-                    }
-                }
+    /** Rows {@code r} and {@code r + 1} of {@code src} into the low and high lanes of {@code dst}. */
+    private static void pack(byte[] src, int rows, int inW, int r, long[] dst) {
+        int low = r * inW;
+        int high = low + inW;
+        if (r + 1 < rows) {
+            for (int x = 0; x < inW; x++) {
+                dst[x] = (src[low + x] & 0xFFL) | (src[high + x] & 0xFFL) << 32;
+            }
+        } else if (r < rows) {
+            for (int x = 0; x < inW; x++) {
+                dst[x] = src[low + x] & 0xFFL;
             }
         }
-        return dst;
+        // past the last row: whatever dst holds is summed and never stored
+    }
+
+    /** The two sums of {@code acc} into rows {@code r} and {@code r + 1} of {@code out}, those that exist. */
+    private static void store(byte[] out, int rows, int outW, int r, int x, long acc, int prec) {
+        if (r < rows) {
+            out[r * outW + x] = clamp(lane(acc, 0) >> prec);
+        }
+        if (r + 1 < rows) {
+            out[(r + 1) * outW + x] = clamp(lane(acc, 1) >> prec);
+        }
+    }
+
+    /**
+     * Lane 0 or 1 of a packed sum {@code acc = s0 + s1 * 2^32}, where {@code s0} and {@code s1}
+     * are sums of pixels times signed weights that each fit an {@code int} (as in torch's int32
+     * accumulators): the low 32 bits are {@code s0} in two's complement, and taking {@code s0}
+     * away leaves {@code s1 * 2^32} exactly, whatever borrow a negative {@code s0} made.
+     */
+    static int lane(long acc, int lane) {
+        int s0 = (int) acc;
+        return lane == 0 ? s0 : (int) ((acc - s0) >> 32);
     }
 
     /**

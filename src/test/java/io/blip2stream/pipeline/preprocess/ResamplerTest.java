@@ -2,6 +2,7 @@ package io.blip2stream.pipeline.preprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 
@@ -241,12 +242,27 @@ class ResamplerTest {
     }
 
     @Test
-    void transposeSwapsRowsAndColumns() {
-        byte[] m = {1, 2, 3, 4, 5, 6}; // [2, 3]
-        assertArrayEquals(new byte[] {1, 4, 2, 5, 3, 6}, Resampler.transpose(m, 2, 3));
-        byte[] big = new byte[70 * 45];
-        new Random(3).nextBytes(big);
-        assertArrayEquals(big, Resampler.transpose(Resampler.transpose(big, 70, 45), 45, 70));
+    void aPhotoWideRowDownscaledEighteenTimesEqualsSummingAlongEachRow() {
+        // 73 taps per output pixel, row counts around the four rows done at once
+        Random random = new Random(11);
+        ResampleWeights w = ResampleWeights.compute(4032, 224, ResampleFilter.BICUBIC, true);
+        for (int rows : new int[] {1, 2, 3, 4, 5, 7, 9}) {
+            byte[] src = new byte[rows * 4032];
+            random.nextBytes(src);
+            assertArrayEquals(rowByRow(src, rows, 4032, w), Resampler.horizontal(src, rows, 4032, w), rows + " rows");
+        }
+    }
+
+    @Test
+    void packedSumsComeApartExactlyWhateverTheirSigns() {
+        int[] sums = {0, 1, -1, 255 << 14, -(255 << 14), Integer.MAX_VALUE, Integer.MIN_VALUE, 123_456_789, -987_654_321};
+        for (int s0 : sums) {
+            for (int s1 : sums) {
+                long acc = s0 + ((long) s1 << 32);
+                assertEquals(s0, Resampler.lane(acc, 0), s0 + ", " + s1);
+                assertEquals(s1, Resampler.lane(acc, 1), s0 + ", " + s1);
+            }
+        }
     }
 
     /** The pass as torch writes it: for each row, for each output pixel, sum over its taps. */
