@@ -1,4 +1,4 @@
-package io.blip2stream.ops;
+package io.blip2stream.messaging;
 
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.ResultRecord;

@@ -1,4 +1,4 @@
-package io.blip2stream.pipeline.generate;
+package io.blip2stream.onnx;
 
 /**
  * The language model as the decoding loop sees it: a batch of rows with a KV cache behind them.

@@ -1,9 +1,6 @@
-package io.blip2stream.ops;
+package io.blip2stream.messaging;
 
 import io.blip2stream.batching.BatchPolicy;
-import io.blip2stream.messaging.DeliveryMode;
-import io.blip2stream.messaging.FetchPolicy;
-import io.blip2stream.messaging.RequestLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
