@@ -117,7 +117,7 @@ public final class ImageDecoder {
                 return Optional.empty();
             }
             checkDimensions(lossy.get().width(), lossy.get().height());
-            return Optional.of(lossy.get().decode(encoded));
+            return Optional.of(new RgbImage(lossy.get().width(), lossy.get().height(), lossy.get().decode(encoded)));
         } catch (Vp8Exception | IndexOutOfBoundsException e) {
             throw new Blip2Exception(ErrorCode.INVALID_IMAGE, "the WebP image could not be decoded: " + e.getMessage(), e);
         }

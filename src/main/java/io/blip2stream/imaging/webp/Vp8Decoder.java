@@ -1,5 +1,15 @@
 package io.blip2stream.imaging.webp;
 
+import static io.blip2stream.imaging.webp.Vp8Macroblock.B_DC_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.B_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.B_TM_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.B_VE_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.B_HE_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.DC_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.H_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.TM_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.V_PRED;
+
 import java.util.Arrays;
 
 /**
@@ -12,41 +22,8 @@ import java.util.Arrays;
  */
 final class Vp8Decoder {
 
-    /** 16x16 luma modes (and chroma modes) as coded. */
-    static final int DC_PRED = 0;
-    static final int V_PRED = 1;
-    static final int H_PRED = 2;
-    static final int TM_PRED = 3;
-    /** The macroblock is predicted per 4x4 sub-block. */
-    static final int B_PRED = 4;
-
-    /** Sub-block modes (RFC 6386 order). */
-    static final int B_DC_PRED = 0;
-    static final int B_TM_PRED = 1;
-    static final int B_VE_PRED = 2;
-    static final int B_HE_PRED = 3;
-    static final int B_LD_PRED = 4;
-    static final int B_RD_PRED = 5;
-    static final int B_VR_PRED = 6;
-    static final int B_VL_PRED = 7;
-    static final int B_HD_PRED = 8;
-    static final int B_HU_PRED = 9;
-
     /** The sub-block context a 16x16 mode leaves for its neighbours, by 16x16 mode. */
     private static final int[] CONTEXT_OF_16X16 = {B_DC_PRED, B_VE_PRED, B_HE_PRED, B_TM_PRED};
-
-    /** One macroblock's modes and coefficients; reused along a row. */
-    static final class Macroblock {
-        int segment;
-        boolean skip;
-        int yMode;
-        final int[] subModes = new int[16]; // [4 rows, 4 cols] when yMode == B_PRED
-        int uvMode;
-        /** Dequantised coefficients: 16 Y, 4 U, 4 V blocks in raster order. */
-        final short[] coeffs = new short[384]; // [24 blocks, 16]
-        /** Whether any coefficient is non-zero (libwebp's {@code !skip} for the inner filter). */
-        boolean nonZero;
-    }
 
     private Vp8Decoder() {
     }
@@ -66,9 +43,9 @@ final class Vp8Decoder {
         int cols = h.mbCols();
         Vp8Predictor predictor = new Vp8Predictor(h);
         byte[] filterInfo = new byte[cols * h.mbRows()]; // [mbRows, mbCols]
-        Macroblock[] row = new Macroblock[cols]; // [mbCols]
+        Vp8Macroblock[] row = new Vp8Macroblock[cols]; // [mbCols]
         for (int i = 0; i < cols; i++) {
-            row[i] = new Macroblock();
+            row[i] = new Vp8Macroblock();
         }
         int[] topModes = new int[4 * cols]; // [mbCols * 4] sub-block modes along the bottom of the row above
         int[][] topNz = new int[cols][9]; // [mbCols, 9] non-zero flags: 0-3 Y, 4-5 U, 6-7 V, 8 Y2
@@ -78,7 +55,7 @@ final class Vp8Decoder {
             Vp8BoolDecoder tokens = h.tokenPartition(my);
             Arrays.fill(leftNz, 0);
             for (int mx = 0; mx < cols; mx++) {
-                Macroblock mb = row[mx];
+                Vp8Macroblock mb = row[mx];
                 parseTokens(h, tokens, mb, topNz[mx], leftNz);
                 if (tokens.eof()) {
                     throw new Vp8Exception("premature end of a token partition");
@@ -93,11 +70,11 @@ final class Vp8Decoder {
     }
 
     /** libwebp {@code ParseIntraModeRow}: segment, skip flag and modes of one macroblock row. */
-    private static void parseModes(Vp8FrameHeader h, Macroblock[] row, int[] top) {
+    private static void parseModes(Vp8FrameHeader h, Vp8Macroblock[] row, int[] top) {
         Vp8BoolDecoder br = h.firstPartition();
         int[] left = {B_DC_PRED, B_DC_PRED, B_DC_PRED, B_DC_PRED};
         for (int mx = 0; mx < row.length; mx++) {
-            Macroblock mb = row[mx];
+            Vp8Macroblock mb = row[mx];
             mb.segment = 0;
             if (h.updateSegmentMap()) {
                 int[] sp = h.segmentProbs();
@@ -134,7 +111,7 @@ final class Vp8Decoder {
     }
 
     /** The coefficients of one macroblock, or the contexts a skipped one leaves. */
-    private static void parseTokens(Vp8FrameHeader h, Vp8BoolDecoder br, Macroblock mb, int[] tnz, int[] lnz) {
+    private static void parseTokens(Vp8FrameHeader h, Vp8BoolDecoder br, Vp8Macroblock mb, int[] tnz, int[] lnz) {
         Arrays.fill(mb.coeffs, (short) 0);
         mb.nonZero = false;
         if (!mb.skip) {
@@ -152,7 +129,7 @@ final class Vp8Decoder {
     }
 
     /** libwebp {@code ParseResiduals}; returns whether any coefficient is non-zero. */
-    private static boolean parseResiduals(Vp8FrameHeader h, Vp8BoolDecoder br, Macroblock mb, int[] tnz, int[] lnz) {
+    private static boolean parseResiduals(Vp8FrameHeader h, Vp8BoolDecoder br, Vp8Macroblock mb, int[] tnz, int[] lnz) {
         int[][][][] probs = h.coeffProbs(); // [4 types, 8 bands, 3, 11]
         int[] q = h.quant(mb.segment); // y1dc, y1ac, y2dc, y2ac, uvdc, uvac
         short[] c = mb.coeffs;

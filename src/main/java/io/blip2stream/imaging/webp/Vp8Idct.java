@@ -44,10 +44,10 @@ final class Vp8Idct {
             int c = mul2(tmp[4 + i]) - mul1(tmp[12 + i]);
             int d = mul1(tmp[4 + i]) + mul2(tmp[12 + i]);
             int row = at + i * stride;
-            dst[row] = Vp8Predictor.clip(dst[row] + ((a + d) >> 3));
-            dst[row + 1] = Vp8Predictor.clip(dst[row + 1] + ((b + c) >> 3));
-            dst[row + 2] = Vp8Predictor.clip(dst[row + 2] + ((b - c) >> 3));
-            dst[row + 3] = Vp8Predictor.clip(dst[row + 3] + ((a - d) >> 3));
+            dst[row] = clip(dst[row] + ((a + d) >> 3));
+            dst[row + 1] = clip(dst[row + 1] + ((b + c) >> 3));
+            dst[row + 2] = clip(dst[row + 2] + ((b - c) >> 3));
+            dst[row + 3] = clip(dst[row + 3] + ((a - d) >> 3));
         }
     }
 
@@ -57,5 +57,10 @@ final class Vp8Idct {
 
     private static int mul2(int a) {
         return (a * 35468) >> 16;
+    }
+
+    /** {@code v} clamped to a sample, 0..255. */
+    static int clip(int v) {
+        return v < 0 ? 0 : Math.min(v, 255);
     }
 }

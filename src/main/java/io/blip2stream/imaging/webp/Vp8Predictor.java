@@ -1,10 +1,10 @@
 package io.blip2stream.imaging.webp;
 
-import static io.blip2stream.imaging.webp.Vp8Decoder.B_PRED;
-import static io.blip2stream.imaging.webp.Vp8Decoder.DC_PRED;
-import static io.blip2stream.imaging.webp.Vp8Decoder.H_PRED;
-import static io.blip2stream.imaging.webp.Vp8Decoder.TM_PRED;
-import static io.blip2stream.imaging.webp.Vp8Decoder.V_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.B_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.DC_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.H_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.TM_PRED;
+import static io.blip2stream.imaging.webp.Vp8Macroblock.V_PRED;
 
 import java.util.Arrays;
 
@@ -54,7 +54,7 @@ final class Vp8Predictor {
      * Predicts macroblock ({@code mx}, {@code my}) from its already reconstructed neighbours, adds
      * its residuals and stores it. Macroblocks must come in raster order.
      */
-    void reconstruct(Vp8Decoder.Macroblock mb, int mx, int my) {
+    void reconstruct(Vp8Macroblock mb, int mx, int my) {
         loadBorders(yWork, Y0, BPS, 16, yPlane, yStride, mx, my, true, cols);
         loadBorders(uWork, UV0, UV_BPS, 8, uPlane, uvStride, mx, my, false, cols);
         loadBorders(vWork, UV0, UV_BPS, 8, vPlane, uvStride, mx, my, false, cols);
@@ -181,7 +181,7 @@ final class Vp8Predictor {
         for (int y = 0; y < size; y++) {
             int left = w[o + y * bps - 1];
             for (int x = 0; x < size; x++) {
-                w[o + y * bps + x] = clip(w[o - bps + x] + left - topLeft);
+                w[o + y * bps + x] = Vp8Idct.clip(w[o - bps + x] + left - topLeft);
             }
         }
     }
@@ -204,24 +204,24 @@ final class Vp8Predictor {
         int k = w[o + 2 * bps - 1];
         int l = w[o + 3 * bps - 1];
         switch (mode) {
-            case Vp8Decoder.B_DC_PRED -> {
+            case Vp8Macroblock.B_DC_PRED -> {
                 int dc = 4 + a + b + c + d + i + j + k + l;
                 fill(w, o, bps, 4, dc >> 3);
             }
-            case Vp8Decoder.B_TM_PRED -> trueMotion(w, o, bps, 4);
-            case Vp8Decoder.B_VE_PRED -> {
+            case Vp8Macroblock.B_TM_PRED -> trueMotion(w, o, bps, 4);
+            case Vp8Macroblock.B_VE_PRED -> {
                 int[] vals = {avg3(x, a, b), avg3(a, b, c), avg3(b, c, d), avg3(c, d, e)};
                 for (int r = 0; r < 4; r++) {
                     System.arraycopy(vals, 0, w, o + r * bps, 4);
                 }
             }
-            case Vp8Decoder.B_HE_PRED -> {
+            case Vp8Macroblock.B_HE_PRED -> {
                 row(w, o, bps, 0, avg3(x, i, j));
                 row(w, o, bps, 1, avg3(i, j, k));
                 row(w, o, bps, 2, avg3(j, k, l));
                 row(w, o, bps, 3, avg3(k, l, l));
             }
-            case Vp8Decoder.B_RD_PRED -> {
+            case Vp8Macroblock.B_RD_PRED -> {
                 set(w, o, 0, 3, avg3(j, k, l));
                 set(w, o, 1, 3, avg3(i, j, k));
                 set(w, o, 0, 2, avg3(i, j, k));
@@ -243,7 +243,7 @@ final class Vp8Predictor {
                 set(w, o, 2, 0, cba);
                 set(w, o, 3, 0, avg3(d, c, b));
             }
-            case Vp8Decoder.B_LD_PRED -> {
+            case Vp8Macroblock.B_LD_PRED -> {
                 set(w, o, 0, 0, avg3(a, b, c));
                 int bcd = avg3(b, c, d);
                 set(w, o, 1, 0, bcd);
@@ -266,7 +266,7 @@ final class Vp8Predictor {
                 set(w, o, 2, 3, fgh);
                 set(w, o, 3, 3, avg3(g, hh, hh));
             }
-            case Vp8Decoder.B_VR_PRED -> {
+            case Vp8Macroblock.B_VR_PRED -> {
                 int xa = avg2(x, a);
                 set(w, o, 0, 0, xa);
                 set(w, o, 1, 2, xa);
@@ -290,7 +290,7 @@ final class Vp8Predictor {
                 set(w, o, 3, 3, abc);
                 set(w, o, 3, 1, avg3(b, c, d));
             }
-            case Vp8Decoder.B_VL_PRED -> {
+            case Vp8Macroblock.B_VL_PRED -> {
                 set(w, o, 0, 0, avg2(a, b));
                 int bc = avg2(b, c);
                 set(w, o, 1, 0, bc);
@@ -314,7 +314,7 @@ final class Vp8Predictor {
                 set(w, o, 3, 2, avg3(e, f, g));
                 set(w, o, 3, 3, avg3(f, g, hh));
             }
-            case Vp8Decoder.B_HD_PRED -> {
+            case Vp8Macroblock.B_HD_PRED -> {
                 int ix = avg2(i, x);
                 set(w, o, 0, 0, ix);
                 set(w, o, 2, 1, ix);
@@ -338,7 +338,7 @@ final class Vp8Predictor {
                 set(w, o, 3, 3, kji);
                 set(w, o, 1, 3, avg3(l, k, j));
             }
-            case Vp8Decoder.B_HU_PRED -> {
+            case Vp8Macroblock.B_HU_PRED -> {
                 set(w, o, 0, 0, avg2(i, j));
                 int jk = avg2(j, k);
                 set(w, o, 2, 0, jk);
@@ -378,9 +378,5 @@ final class Vp8Predictor {
 
     private static int avg2(int a, int b) {
         return (a + b + 1) >> 1;
-    }
-
-    static int clip(int v) {
-        return v < 0 ? 0 : Math.min(v, 255);
     }
 }

@@ -1,6 +1,5 @@
 package io.blip2stream.imaging.webp;
 
-import io.blip2stream.imaging.RgbImage;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -151,22 +150,25 @@ public record WebpLossy(int frameOffset, int frameLength, int width, int height,
         }
     }
 
-    /** Decodes the frame to the RGB image PIL gets (placed on the black canvas of an animation). */
-    public RgbImage decode(byte[] b) {
-        RgbImage frame = WebpYuvToRgb.convert(Vp8Decoder.decode(b, frameOffset, frameLength));
+    /**
+     * Decodes the frame to the RGB samples PIL gets (placed on the black canvas of an animation).
+     *
+     * @return 8-bit RGB, planar: byte[3 * height * width]  // [3, height, width]
+     */
+    public byte[] decode(byte[] b) {
+        byte[] src = WebpYuvToRgb.convert(Vp8Decoder.decode(b, frameOffset, frameLength)); // [3, frameHeight, frameWidth]
         if (left == 0 && top == 0 && frameWidth == width && frameHeight == height) {
-            return frame;
+            return src;
         }
         int n = width * height;
         int fn = frameWidth * frameHeight;
         byte[] out = new byte[3 * n]; // [3, height, width], black outside the frame
-        byte[] src = frame.pixels(); // [3, frameHeight, frameWidth]
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < frameHeight; y++) {
                 System.arraycopy(src, c * fn + y * frameWidth, out, c * n + (top + y) * width + left, frameWidth);
             }
         }
-        return new RgbImage(width, height, out);
+        return out;
     }
 
     private static String type(byte[] b, int at) {

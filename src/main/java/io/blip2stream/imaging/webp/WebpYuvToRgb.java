@@ -1,7 +1,5 @@
 package io.blip2stream.imaging.webp;
 
-import io.blip2stream.imaging.RgbImage;
-
 /**
  * libwebp's conversion of decoded VP8 planes to RGB, as PIL gets it: "fancy" chroma upsampling
  * ({@code src/dsp/upsampling.c}, each chroma sample weighted 9-3-3-1 between the two nearest
@@ -16,8 +14,8 @@ final class WebpYuvToRgb {
     private WebpYuvToRgb() {
     }
 
-    /** The picture of {@code planes} as 8-bit RGB. */
-    static RgbImage convert(Vp8Planes planes) {
+    /** The picture of {@code planes} as 8-bit RGB, planar: byte[3 * height * width]  // [3, height, width] */
+    static byte[] convert(Vp8Planes planes) {
         int w = planes.width();
         int h = planes.height();
         int n = w * h;
@@ -35,7 +33,7 @@ final class WebpYuvToRgb {
             far = Math.min(far, chromaRows - 1);
             upsampleRow(planes, row, near, far, out, row * w, n);
         }
-        return new RgbImage(w, h, out);
+        return out;
     }
 
     /**

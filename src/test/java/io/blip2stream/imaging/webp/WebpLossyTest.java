@@ -108,7 +108,8 @@ class WebpLossyTest {
     void placesAnOffsetFirstFrameOnABlackCanvas() throws IOException {
         byte[] webp = Files.readAllBytes(IMAGES.resolve("webp_anim_offset_224x160.webp"));
         WebpLossy frame = WebpLossy.find(webp).orElseThrow();
-        RgbImage alone = WebpYuvToRgb.convert(Vp8Decoder.decode(webp, frame.frameOffset(), frame.frameLength()));
+        RgbImage alone = new RgbImage(frame.frameWidth(), frame.frameHeight(),
+                WebpYuvToRgb.convert(Vp8Decoder.decode(webp, frame.frameOffset(), frame.frameLength())));
 
         RgbImage rgb = decoder.decode(webp);
 

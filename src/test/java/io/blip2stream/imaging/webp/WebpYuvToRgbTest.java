@@ -55,7 +55,7 @@ class WebpYuvToRgbTest {
 
     @Test
     void upsamplesChromaOfAnEvenSizedImage() {
-        RgbImage rgb = WebpYuvToRgb.convert(planes(4, 4));
+        RgbImage rgb = new RgbImage(4, 4, WebpYuvToRgb.convert(planes(4, 4)));
 
         for (int y = 0; y < 4; y++) {
             for (int x = 0; x < 4; x++) {
@@ -70,7 +70,7 @@ class WebpYuvToRgbTest {
     @Test
     void upsamplesChromaOfAnOddSizedImage() {
         // 3x3: the same chroma, no mirrored last row or column
-        RgbImage rgb = WebpYuvToRgb.convert(planes(3, 3));
+        RgbImage rgb = new RgbImage(3, 3, WebpYuvToRgb.convert(planes(3, 3)));
 
         int[][] expected = {{0, 16, 48}, {32, 52, 92}, {96, 124, 179}};
         for (int y = 0; y < 3; y++) {
