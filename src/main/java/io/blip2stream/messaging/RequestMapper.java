@@ -101,7 +101,7 @@ public final class RequestMapper {
 
     private Mapped accept(String id, Task task, Prompt prompt, WireOptions options, byte[] image, String url,
                           IncomingRecord r, long nowWallMs, long receivedNanos) {
-        GenerationOptions generation = options.toGenerationOptions(defaults, limits.maxNewTokens());
+        GenerationOptions generation = GenerationOptions.merge(defaults, options, limits.maxNewTokens());
         long deadlineNanos = deadline(r, nowWallMs, receivedNanos);
         return new Mapped.Accepted(new ServiceRequest(id, task, prompt, generation, options.wantsTokenIds(), image,
                 url, r, receivedNanos, deadlineNanos));

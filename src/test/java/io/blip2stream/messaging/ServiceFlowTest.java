@@ -136,7 +136,7 @@ class ServiceFlowTest {
                                 null, null, true);
                         q = new QuestionRequest(id, Task.CAPTION, null, null, null, ref, wire);
                         prompt = new Prompt.Caption();
-                        options = wire.toGenerationOptions(defaults, Integer.MAX_VALUE);
+                        options = GenerationOptions.merge(defaults, wire, Integer.MAX_VALUE);
                     }
                     default -> {
                         q = new QuestionRequest(id, Task.VQA, null, null, "Question: how many? Answer:", ref, null);

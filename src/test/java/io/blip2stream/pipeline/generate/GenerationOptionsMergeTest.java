@@ -1,18 +1,20 @@
-package io.blip2stream.api;
+package io.blip2stream.pipeline.generate;
 
-import io.blip2stream.pipeline.generate.GenerationOptions;
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.WireOptions;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class WireOptionsTest {
+class GenerationOptionsMergeTest {
 
-    private static final GenerationOptions DEFAULTS = WireFixtures.DEFAULTS;
+    private static final GenerationOptions DEFAULTS = GenerationOptions.greedy(20);
 
     @Test
     void noOptionsGivesTheDefaults() {
-        assertThat(WireOptions.NONE.toGenerationOptions(DEFAULTS, 64)).isEqualTo(DEFAULTS);
+        assertThat(GenerationOptions.merge(DEFAULTS, WireOptions.NONE, 64)).isEqualTo(DEFAULTS);
         assertThat(WireOptions.NONE.wantsTokenIds()).isFalse();
     }
 
@@ -20,7 +22,7 @@ class WireOptionsTest {
     void setFieldsOverrideDefaults() {
         WireOptions o = new WireOptions(8, 2, 3, 0.5, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L, true);
 
-        GenerationOptions g = o.toGenerationOptions(DEFAULTS, 64);
+        GenerationOptions g = GenerationOptions.merge(DEFAULTS, o, 64);
 
         assertThat(g).isEqualTo(new GenerationOptions(8, 2, 3, 0.5, false, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L));
         assertThat(o.wantsTokenIds()).isTrue();
@@ -30,7 +32,7 @@ class WireOptionsTest {
     void maxNewTokensAboveTheServiceLimitIsInvalidWithTheLimit() {
         WireOptions o = new WireOptions(100, null, null, null, null, null, null, null, null, null, null, null, null);
 
-        assertThatThrownBy(() -> o.toGenerationOptions(DEFAULTS, 64))
+        assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, o, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
                     assertThat(e.limit()).hasValue(64);
@@ -44,11 +46,11 @@ class WireOptionsTest {
         WireOptions topP = new WireOptions(null, null, null, null, null, null, null, 1.5, null, null, null, null, null);
         WireOptions returns = new WireOptions(null, null, 2, null, null, null, null, null, null, null, 3, null, null);
 
-        assertThatThrownBy(() -> beams.toGenerationOptions(DEFAULTS, 64))
+        assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, beams, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.limit()).hasValue(16));
-        assertThatThrownBy(() -> topP.toGenerationOptions(DEFAULTS, 64))
+        assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, topP, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
-        assertThatThrownBy(() -> returns.toGenerationOptions(DEFAULTS, 64))
+        assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, returns, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.limit()).hasValue(2));
     }
 
@@ -57,6 +59,6 @@ class WireOptionsTest {
         GenerationOptions defaults = new GenerationOptions(20, 5, 1, 1.0, false, false, 1.0, 50, 1.0, 1.0, 0, 1, null);
         WireOptions o = new WireOptions(3, null, null, null, null, null, null, null, null, null, null, null, null);
 
-        assertThat(o.toGenerationOptions(defaults, 64).minNewTokens()).isEqualTo(3);
+        assertThat(GenerationOptions.merge(defaults, o, 64).minNewTokens()).isEqualTo(3);
     }
 }
