@@ -2,7 +2,7 @@ package io.blip2stream.pipeline.generate;
 
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
-import io.blip2stream.api.WireOptions;
+import io.blip2stream.api.GenerationOverrides;
 
 /**
  * Generation settings of one request, HF names and semantics. Validated here, at the edge:
@@ -58,7 +58,7 @@ public record GenerationOptions(
      * @param o                 the request's options
      * @param maxNewTokensLimit the service's ceiling on {@code max_new_tokens}
      */
-    public static GenerationOptions merge(GenerationOptions defaults, WireOptions o, int maxNewTokensLimit) {
+    public static GenerationOptions merge(GenerationOptions defaults, GenerationOverrides o, int maxNewTokensLimit) {
         int maxNew = or(o.maxNewTokens(), defaults.maxNewTokens());
         if (maxNew > maxNewTokensLimit) {
             throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "max_new_tokens", maxNew, maxNewTokensLimit);
@@ -80,7 +80,7 @@ public record GenerationOptions(
     }
 
     /** The default count of returned sequences, kept within the requested beam count. */
-    private static int numReturnSequencesDefault(GenerationOptions defaults, WireOptions o) {
+    private static int numReturnSequencesDefault(GenerationOptions defaults, GenerationOverrides o) {
         int beams = or(o.numBeams(), defaults.numBeams());
         boolean sample = or(o.doSample(), defaults.doSample());
         return sample ? defaults.numReturnSequences() : Math.min(defaults.numReturnSequences(), beams);

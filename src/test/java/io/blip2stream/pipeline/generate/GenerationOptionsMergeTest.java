@@ -2,7 +2,7 @@ package io.blip2stream.pipeline.generate;
 
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
-import io.blip2stream.api.WireOptions;
+import io.blip2stream.api.GenerationOverrides;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,13 +14,13 @@ class GenerationOptionsMergeTest {
 
     @Test
     void noOptionsGivesTheDefaults() {
-        assertThat(GenerationOptions.merge(DEFAULTS, WireOptions.NONE, 64)).isEqualTo(DEFAULTS);
-        assertThat(WireOptions.NONE.wantsTokenIds()).isFalse();
+        assertThat(GenerationOptions.merge(DEFAULTS, GenerationOverrides.NONE, 64)).isEqualTo(DEFAULTS);
+        assertThat(GenerationOverrides.NONE.wantsTokenIds()).isFalse();
     }
 
     @Test
     void setFieldsOverrideDefaults() {
-        WireOptions o = new WireOptions(8, 2, 3, 0.5, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L, true);
+        GenerationOverrides o = new GenerationOverrides(8, 2, 3, 0.5, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L, true);
 
         GenerationOptions g = GenerationOptions.merge(DEFAULTS, o, 64);
 
@@ -30,7 +30,7 @@ class GenerationOptionsMergeTest {
 
     @Test
     void maxNewTokensAboveTheServiceLimitIsInvalidWithTheLimit() {
-        WireOptions o = new WireOptions(100, null, null, null, null, null, null, null, null, null, null, null, null);
+        GenerationOverrides o = new GenerationOverrides(100, null, null, null, null, null, null, null, null, null, null, null, null);
 
         assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, o, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> {
@@ -42,9 +42,9 @@ class GenerationOptionsMergeTest {
 
     @Test
     void outOfRangeValuesAreInvalidRequests() {
-        WireOptions beams = new WireOptions(null, null, 17, null, null, null, null, null, null, null, null, null, null);
-        WireOptions topP = new WireOptions(null, null, null, null, null, null, null, 1.5, null, null, null, null, null);
-        WireOptions returns = new WireOptions(null, null, 2, null, null, null, null, null, null, null, 3, null, null);
+        GenerationOverrides beams = new GenerationOverrides(null, null, 17, null, null, null, null, null, null, null, null, null, null);
+        GenerationOverrides topP = new GenerationOverrides(null, null, null, null, null, null, null, 1.5, null, null, null, null, null);
+        GenerationOverrides returns = new GenerationOverrides(null, null, 2, null, null, null, null, null, null, null, 3, null, null);
 
         assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, beams, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.limit()).hasValue(16));
@@ -57,7 +57,7 @@ class GenerationOptionsMergeTest {
     @Test
     void smallMaxNewTokensKeepsADefaultMinimumWithinRange() {
         GenerationOptions defaults = new GenerationOptions(20, 5, 1, 1.0, false, false, 1.0, 50, 1.0, 1.0, 0, 1, null);
-        WireOptions o = new WireOptions(3, null, null, null, null, null, null, null, null, null, null, null, null);
+        GenerationOverrides o = new GenerationOverrides(3, null, null, null, null, null, null, null, null, null, null, null, null);
 
         assertThat(GenerationOptions.merge(defaults, o, 64).minNewTokens()).isEqualTo(3);
     }

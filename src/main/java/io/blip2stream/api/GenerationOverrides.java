@@ -11,7 +11,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param returnTokenIds put the generated token ids in the result
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record WireOptions(
+public record GenerationOverrides(
         @JsonProperty("max_new_tokens") Integer maxNewTokens,
         @JsonProperty("min_new_tokens") Integer minNewTokens,
         @JsonProperty("num_beams") Integer numBeams,
@@ -27,8 +27,8 @@ public record WireOptions(
         @JsonProperty("return_token_ids") Boolean returnTokenIds) {
 
     /** No option set: every value from the bundle's defaults. */
-    public static final WireOptions NONE =
-            new WireOptions(null, null, null, null, null, null, null, null, null, null, null, null, null);
+    public static final GenerationOverrides NONE =
+            new GenerationOverrides(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Whether the result should carry token ids. */
     public boolean wantsTokenIds() {
