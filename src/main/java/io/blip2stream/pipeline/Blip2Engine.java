@@ -64,7 +64,7 @@ public final class Blip2Engine implements InferenceEngine {
         this.formatter = PromptFormatter.of(m.prompts());
         this.numQuery = m.dims().numQueryTokens();
         this.cache = new VisionCache(config.visionCacheSize());
-        this.defaults = defaultOptions(m.generation());
+        this.defaults = GenerationOptions.fromBundle(m.generation());
         int[] eos = m.tokens().eosTokenIds().stream().mapToInt(Long::intValue).toArray();
         this.consts = new GenerationConstants(eos, m.tokens().padTokenId().intValue(), m.dims().vocabSize());
         PromptTokenizer tok = null;
@@ -110,24 +110,6 @@ public final class Blip2Engine implements InferenceEngine {
         return new ImageSpec(s.height(), s.width(), s.doConvertRgb(), s.doResize(),
                 s.resample() == null ? "bicubic" : s.resample(), s.antialias(), s.doRescale(), s.rescaleFactor(),
                 s.doNormalize(), mean, std);
-    }
-
-    static GenerationOptions defaultOptions(BundleManifest.Generation g) {
-        GenerationOptions d = GenerationOptions.greedy(20);
-        if (g == null) {
-            return d;
-        }
-        return new GenerationOptions(
-                or(g.maxNewTokens(), d.maxNewTokens()), or(g.minNewTokens(), d.minNewTokens()),
-                or(g.numBeams(), d.numBeams()), or(g.lengthPenalty(), d.lengthPenalty()),
-                Boolean.TRUE.equals(g.earlyStopping()), or(g.doSample(), d.doSample()),
-                or(g.temperature(), d.temperature()), or(g.topK(), d.topK()), or(g.topP(), d.topP()),
-                or(g.repetitionPenalty(), d.repetitionPenalty()), or(g.noRepeatNgramSize(), d.noRepeatNgramSize()),
-                or(g.numReturnSequences(), d.numReturnSequences()), null);
-    }
-
-    private static <T> T or(T v, T fallback) {
-        return v != null ? v : fallback;
     }
 
     public ModelBundle bundle() {
