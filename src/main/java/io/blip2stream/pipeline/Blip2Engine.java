@@ -86,7 +86,7 @@ public final class Blip2Engine implements InferenceEngine {
         this.tokenizer = tok;
         this.visionGraph = vg;
         this.embedsPerImage = vg.embedsPerImage();
-        this.vision = new VisionEncoder(new ImagePreprocessor(imageSpec(m.image()), config.imageLimits()), vg, cache,
+        this.vision = new VisionEncoder(new ImagePreprocessor(ImageSpec.of(m.image()), config.imageLimits()), vg, cache,
                 config.visionMaxBatch());
         LOG.infof("model %s (%s, %s) loaded from %s", m.name(), m.family(), m.dtype(), bundle.dir());
     }
@@ -98,18 +98,6 @@ public final class Blip2Engine implements InferenceEngine {
      */
     public static Blip2Engine open(Path bundleDir, EngineConfig config) {
         return new Blip2Engine(ModelBundle.open(bundleDir), config);
-    }
-
-    static ImageSpec imageSpec(BundleManifest.ImageSection s) {
-        float[] mean = new float[3];
-        float[] std = new float[3];
-        for (int i = 0; i < 3; i++) {
-            mean[i] = s.imageMean().get(i).floatValue();
-            std[i] = s.imageStd().get(i).floatValue();
-        }
-        return new ImageSpec(s.height(), s.width(), s.doConvertRgb(), s.doResize(),
-                s.resample() == null ? "bicubic" : s.resample(), s.antialias(), s.doRescale(), s.rescaleFactor(),
-                s.doNormalize(), mean, std);
     }
 
     public ModelBundle bundle() {
