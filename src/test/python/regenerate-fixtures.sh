@@ -49,8 +49,17 @@ for b in $FP16_BUNDLES; do
 done
 
 rm -rf build/shapes-checkpoints
+# Three stages: 64 px pictures in 8x8 patches (colours, counts, backgrounds), then the same weights on
+# 128 px pictures in 16x16 patches (the patch embedding resized: same 64 patches, four times the pixels
+# each), which is where circles and squares come apart; each stage on fresh pictures (its own seed).
+refenv python3 src/test/python/train_shapes_model.py --output build/shapes-checkpoints/stage1
+refenv python3 src/test/python/train_shapes_model.py --output build/shapes-checkpoints/stage2 \
+  --init-from build/shapes-checkpoints/stage1 --seed 18 --lr 1e-3 --steps 1400 --image-size 128 --patch-size 16
 refenv python3 src/test/python/train_shapes_model.py --output build/shapes-checkpoints/shapes-opt \
+  --init-from build/shapes-checkpoints/stage2 --seed 19 --lr 5e-4 --images 6000 --steps 800 --validate-every 400 \
+  --image-size 128 --patch-size 16 \
   --heldout "$RES/images/shapes" --answers "$RES/golden/shapes-heldout.json"
+rm -rf build/shapes-checkpoints/stage1 build/shapes-checkpoints/stage2
 refenv python3 src/main/python/export_blip2.py --model build/shapes-checkpoints/shapes-opt \
   --output "$RES/bundles/shapes-opt" --name shapes-opt --overwrite
 

@@ -50,11 +50,11 @@ CAPTION_SHARE = 0.3  # of the training examples; the rest are questions
 KINDS = ("colour", "count", "shape", "background")
 
 
-def config(tok) -> dict:
+def config(tok, image_size: int = IMAGE_SIZE, patch_size: int = PATCH_SIZE) -> dict:
     """The Blip2Config dict: the real architecture at toy widths."""
     vocab = (tok.get_vocab_size() + 63) // 64 * 64  # padded past the tokenizer's, as in the real checkpoints
     vision = {"hidden_size": 64, "intermediate_size": 256, "num_hidden_layers": 3, "num_attention_heads": 4,
-              "image_size": IMAGE_SIZE, "patch_size": PATCH_SIZE, "layer_norm_eps": 1e-6, "qkv_bias": True,
+              "image_size": image_size, "patch_size": patch_size, "layer_norm_eps": 1e-6, "qkv_bias": True,
               "hidden_act": "gelu", "attention_dropout": 0.0}
     qformer = {"hidden_size": 64, "intermediate_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4,
                "cross_attention_frequency": 1, "vocab_size": 64, "encoder_hidden_size": 64,
@@ -176,12 +176,25 @@ def train(args) -> tuple[object, object]:
     torch.set_num_threads(args.threads)
     tok = tiny_tokenizers.opt_tokenizer()
     hf_tok = tiny_tokenizers.hf_tokenizer(tok, "opt")
-    cfg = config(tok)
-    model = Blip2ForConditionalGeneration(Blip2Config(**cfg))
-    if not is_lm_head_tied(model):
-        model.language_model.tie_weights()
-    rerandomize(model, args.seed)  # the stock init zeroes query_tokens: every query would stay the same
-    image_processor = BlipImageProcessor(size={"height": IMAGE_SIZE, "width": IMAGE_SIZE})
+    cfg = config(tok, args.image_size, args.patch_size)
+    if args.init_from:  # a further stage: go on from an earlier stage's checkpoint on fresh pictures
+        model = Blip2ForConditionalGeneration.from_pretrained(args.init_from)
+        old_patch = model.config.vision_config.patch_size
+        if old_patch != args.patch_size:
+            state = model.state_dict()
+            key = "vision_model.embeddings.patch_embedding.weight"
+            w = state[key]  # [64, 3, p, p]
+            state[key] = torch.nn.functional.interpolate(w, size=(args.patch_size, args.patch_size), mode="bilinear",
+                                                         align_corners=False) * (old_patch / args.patch_size) ** 2
+            model = Blip2ForConditionalGeneration(Blip2Config(**cfg))
+            print(model.load_state_dict(state, strict=False), flush=True)
+            model.language_model.tie_weights()
+    else:
+        model = Blip2ForConditionalGeneration(Blip2Config(**cfg))
+        if not is_lm_head_tied(model):
+            model.language_model.tie_weights()
+        rerandomize(model, args.seed)  # the stock init zeroes query_tokens: every query would stay the same
+    image_processor = BlipImageProcessor(size={"height": args.image_size, "width": args.image_size})
     processor = Blip2Processor(image_processor, hf_tok, num_query_tokens=QUERY_TOKENS)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.3f}M parameters, vocab {cfg['text_config']['vocab_size']}", flush=True)
@@ -318,6 +331,9 @@ def main() -> None:
     parser.add_argument("--stop-at", type=float, default=0.99,
                         help="stop once every validation accuracy (captions, each question kind) reaches this")
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--init-from", type=Path, help="checkpoint of an earlier stage to go on from")
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE, help="pixels per side the model sees")
+    parser.add_argument("--patch-size", type=int, default=PATCH_SIZE, help="pixels per side of a vision patch")
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--schedule", choices=["constant", "invsqrt"], default="invsqrt",
                         help="learning rate after the warm-up")
