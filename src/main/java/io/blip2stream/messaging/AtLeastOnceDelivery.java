@@ -5,7 +5,7 @@ import org.jboss.logging.Logger;
 
 /**
  * At-least-once: each result goes out through the output channels, and its record is acked once
- * Kafka acknowledged every write (the throttled commit strategy then commits the offset), or
+ * Kafka acknowledged every write ({@link AckedPrefixCommit} then commits the offset), or
  * nacked when a write fails.
  */
 final class AtLeastOnceDelivery implements ResultDelivery {

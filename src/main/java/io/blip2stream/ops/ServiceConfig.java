@@ -66,6 +66,9 @@ public class ServiceConfig {
     @ConfigProperty(name = "blip2.delivery")
     String delivery;
 
+    @ConfigProperty(name = "blip2.commit.interval")
+    Duration commitInterval;
+
     public Path bundle() {
         return Path.of(bundle);
     }
@@ -95,6 +98,17 @@ public class ServiceConfig {
 
     public long shutdownTimeoutMs() {
         return shutdownTimeoutMs;
+    }
+
+    /**
+     * At-least-once: the least time between two offset commits of an input channel (a commit
+     * starts as soon as a partition's acked prefix moves, unless one started less than this ago).
+     */
+    public Duration commitInterval() {
+        if (commitInterval.isNegative() || commitInterval.isZero()) {
+            throw new IllegalArgumentException("blip2.commit.interval must be > 0, got " + commitInterval);
+        }
+        return commitInterval;
     }
 
     /** At-least-once (the default) or exactly-once, from {@code blip2.delivery}. */

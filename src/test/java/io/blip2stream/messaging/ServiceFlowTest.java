@@ -17,11 +17,17 @@ import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +61,9 @@ class ServiceFlowTest {
 
     @Inject
     KafkaClientService kafkaClients;
+
+    @Inject
+    MeterRegistry registry;
 
     private final WireCodec codec = new WireCodec();
 
@@ -152,6 +162,9 @@ class ServiceFlowTest {
 
             KafkaTestClient.Outputs out = kafka.awaitOutputs(Duration.ofSeconds(120),
                     o -> o.results().size() >= IMAGES + QUESTIONS);
+            // offsets are committed as results land: within a few commit intervals (200 ms) of the last
+            // result, well before the 5 s of a periodic commit
+            assertCommittedPast(sent.values(), Duration.ofSeconds(2));
             // nothing more arrives: exactly one result per request
             kafka.assertNothingMore(Duration.ofSeconds(2));
             engine.delayMillis(0);
@@ -193,6 +206,27 @@ class ServiceFlowTest {
                 }
             }
         }
+    }
+
+    /** The group's committed offsets pass every sent record within {@code within}; the commits are on the metrics. */
+    private void assertCommittedPast(Collection<Sent> sent, Duration within) throws Exception {
+        String group = ConfigProvider.getConfig().getValue("blip2.consumer-group", String.class);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class)))) {
+            await().atMost(within).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                for (Sent s : sent) {
+                    RecordMetadata m = s.metadata().get();
+                    OffsetAndMetadata c = committed.get(new TopicPartition(m.topic(), m.partition()));
+                    assertThat(c == null ? 0 : c.offset()).as("committed offset of %s-%d", m.topic(), m.partition())
+                            .isGreaterThan(m.offset());
+                }
+            });
+        }
+        assertThat(registry.get("blip2.offset.commits").tag("outcome", "committed").counter().count())
+                .as("offset commits counted").isPositive();
+        assertThat(registry.get("blip2.offset.commit").timer().count()).as("commit latencies recorded").isPositive();
     }
 
     private static void assertCloudEventHeaders(ConsumerRecord<byte[], byte[]> r, ResultRecord rr) {
