@@ -1,7 +1,5 @@
 package io.blip2stream.messaging;
 
-import io.blip2stream.ops.ServiceConfig;
-import io.blip2stream.ops.ServiceMetrics;
 import io.quarkus.arc.Unremovable;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConnectorIncomingConfiguration;
