@@ -217,7 +217,7 @@ public class StreamService {
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "cannot handle record %s", record.source().asId());
-            complete(ticket, ErrorResult.of(RequestMapper.recordId(record), Task.CAPTION,
+            complete(ticket, ErrorResult.of(mapper.idOf(record), Task.CAPTION,
                     new Blip2Exception(ErrorCode.INFERENCE_FAILED, "cannot handle the record: " + e, e),
                     record.source()));
         }

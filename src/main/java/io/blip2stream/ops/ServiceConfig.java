@@ -45,6 +45,15 @@ public class ServiceConfig {
     @ConfigProperty(name = "blip2.limits.max-new-tokens")
     int maxNewTokens;
 
+    @ConfigProperty(name = "blip2.limits.max-id-bytes", defaultValue = "256")
+    int maxIdBytes;
+
+    @ConfigProperty(name = "blip2.limits.max-url-bytes", defaultValue = "2048")
+    int maxUrlBytes;
+
+    @ConfigProperty(name = "blip2.limits.max-turns", defaultValue = "16")
+    int maxTurns;
+
     @ConfigProperty(name = "blip2.fetch.file-root")
     Optional<String> fetchFileRoot;
 
@@ -80,7 +89,8 @@ public class ServiceConfig {
     }
 
     public RequestLimits requestLimits() {
-        return new RequestLimits(maxImageBytes, maxQuestionChars, maxNewTokens, deadlineMs);
+        return new RequestLimits(maxImageBytes, maxQuestionChars, maxNewTokens, deadlineMs, maxIdBytes, maxUrlBytes,
+                maxTurns);
     }
 
     public FetchPolicy fetchPolicy() {
