@@ -83,6 +83,7 @@ public class StreamService {
     private InFlightLimiter limiter;
     private BatchWorkers<Ticket, Handler.Staged> workers;
     private ExecutorService fetchPool;
+    private HostLanes fetchLanes;
     private RequestMapper mapper;
     private ImageFetcher fetcher;
     private InferenceRunner runner;
@@ -108,6 +109,7 @@ public class StreamService {
             fetcher = new ImageFetcher(config.fetchPolicy());
             fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
                     Thread.ofPlatform().name("blip2-fetch-", 0).daemon(true).factory());
+            fetchLanes = new HostLanes(fetchPool, config.fetchPolicy().maxPerHost());
             delivery = config.delivery() == DeliveryMode.EXACTLY_ONCE ? exactlyOnce.start()
                     : new AtLeastOnceDelivery(publisher);
             // one worker per device: the engine drives one device and takes one batch at a time
@@ -211,7 +213,7 @@ public class StreamService {
                 case Mapped.Rejected r -> complete(ticket, ErrorResult.of(r.id(), r.task(), r.error(), record.source()));
                 case Mapped.Accepted a when a.request().needsFetch() -> {
                     ticket.request = a.request();
-                    fetchPool.execute(() -> fetchThenQueue(ticket));
+                    fetchLanes.execute(ImageFetcher.laneOf(a.request().imageUrl()), () -> fetchThenQueue(ticket));
                 }
                 case Mapped.Accepted a -> queue(ticket, a.request());
             }

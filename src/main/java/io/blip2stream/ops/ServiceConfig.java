@@ -1,6 +1,7 @@
 package io.blip2stream.ops;
 
 import io.blip2stream.batching.BatchPolicy;
+import io.blip2stream.messaging.Cidr;
 import io.blip2stream.messaging.DeliveryMode;
 import io.blip2stream.messaging.FetchPolicy;
 import io.blip2stream.messaging.RequestLimits;
@@ -63,6 +64,15 @@ public class ServiceConfig {
     @ConfigProperty(name = "blip2.fetch.timeout-ms")
     long fetchTimeoutMs;
 
+    @ConfigProperty(name = "blip2.fetch.idle-timeout-ms", defaultValue = "2000")
+    long fetchIdleTimeoutMs;
+
+    @ConfigProperty(name = "blip2.fetch.max-per-host", defaultValue = "2")
+    int fetchMaxPerHost;
+
+    @ConfigProperty(name = "blip2.fetch.allowed-networks")
+    Optional<List<String>> fetchAllowedNetworks;
+
     @ConfigProperty(name = "blip2.fetch.max-redirects")
     int fetchMaxRedirects;
 
@@ -96,7 +106,8 @@ public class ServiceConfig {
     public FetchPolicy fetchPolicy() {
         return new FetchPolicy(fetchFileRoot.filter(s -> !s.isBlank()).map(Path::of),
                 Set.copyOf(fetchAllowedHosts.orElse(List.of())), maxImageBytes, Duration.ofMillis(fetchTimeoutMs),
-                fetchMaxRedirects);
+                fetchMaxRedirects, Duration.ofMillis(fetchIdleTimeoutMs), fetchMaxPerHost,
+                fetchAllowedNetworks.orElse(List.of()).stream().filter(s -> !s.isBlank()).map(Cidr::parse).toList());
     }
 
     public int fetchThreads() {
