@@ -276,6 +276,23 @@ public class StreamService {
         }
 
         @Override
+        public void failed(List<BatchState.Entry<Ticket>> batch, Throwable why) {
+            Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED,
+                    "the batch could not be prepared: " + why, why);
+            RuntimeException first = null;
+            for (BatchState.Entry<Ticket> e : batch) {
+                try {
+                    complete(e.item(), ResultFactory.failure(e.item().request, error));
+                } catch (RuntimeException t) {
+                    first = first == null ? t : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+
+        @Override
         public void run(Staged staged) {
             List<BatchState.Entry<Ticket>> batch = staged.batch();
             long start = System.nanoTime();

@@ -148,6 +148,30 @@ class HostileRecordsTest {
         }
     }
 
+    @Test
+    void anErrorWhilePreparingABatchFailsItsRequestsAndTheServiceGoesOn() {
+        byte[] png = TestImages.png(4);
+        try (KafkaTestClient kafka = new KafkaTestClient()) {
+            String bad = DelayingEngine.PREPARE_ERROR_PREFIX + "1";
+            kafka.send(KafkaTestClient.IMAGES, "k-" + bad, png, KafkaTestClient.headers(WireHeaders.ID, bad));
+            kafka.flush();
+            KafkaTestClient.Outputs first = kafka.awaitOutputs(Duration.ofSeconds(60),
+                    o -> o.results().size() >= 1 && o.dlq.size() >= 1);
+            WireResult w = codec.decodeResult(first.results().getFirst().value());
+            assertThat(w.id()).isEqualTo(bad);
+            assertThat(w).isInstanceOfSatisfying(ErrorResult.class,
+                    e -> assertThat(e.error().code()).isEqualTo(ErrorCode.INFERENCE_FAILED.name()));
+            assertThat(ServiceFlowTest.header(first.dlq.getFirst(), WireHeaders.CORRELATION_ID)).isEqualTo(bad);
+
+            kafka.send(KafkaTestClient.IMAGES, "k-after-error", png, KafkaTestClient.headers(WireHeaders.ID, "after-error"));
+            kafka.flush();
+            KafkaTestClient.Outputs next = kafka.awaitOutputs(Duration.ofSeconds(60), o -> !o.results().isEmpty());
+            assertThat(codec.decodeResult(next.results().getFirst().value())).isInstanceOfSatisfying(ResultRecord.class,
+                    r -> assertThat(r.id()).isEqualTo("after-error"));
+            assertThat(service.workersAlive()).isTrue();
+        }
+    }
+
     private static void assertStub(ConsumerRecord<byte[], byte[]> d, RecordMetadata m, byte[] original)
             throws Exception {
         assertThat(ServiceFlowTest.header(d, WireHeaders.DEAD_LETTER_STUB)).isEqualTo("true");
