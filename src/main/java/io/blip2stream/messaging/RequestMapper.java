@@ -23,6 +23,11 @@ import java.util.List;
 public final class RequestMapper {
 
     private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+    /**
+     * Characters each chat history turn counts beyond its question and answer: its template and
+     * separator (BLIP-2's "Question: {q} Answer: {a}" and " " are 20), rounded up.
+     */
+    static final int TURN_TEMPLATE_CHARS = 32;
 
     private final WireCodec codec;
     private final RequestLimits limits;
@@ -159,9 +164,17 @@ public final class RequestMapper {
         return receivedNanos + leftMs * 1_000_000L;
     }
 
+    /**
+     * Checks the cheap bounds of a prompt before anything is tokenised: the number of chat turns,
+     * then the characters of the whole prompt, each turn's template included.
+     */
     private Prompt prompt(Task task, String question, List<ChatTurn> history, String raw) {
-        int chars = (question == null ? 0 : question.length()) + (raw == null ? 0 : raw.length())
-                + history.stream().mapToInt(t -> length(t.question()) + length(t.answer())).sum();
+        if (history.size() > limits.maxTurns()) {
+            throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the number of chat history turns", history.size(),
+                    limits.maxTurns());
+        }
+        long chars = (long) length(question) + length(raw) + (long) history.size() * TURN_TEMPLATE_CHARS
+                + history.stream().mapToLong(t -> (long) length(t.question()) + length(t.answer())).sum();
         if (chars > limits.maxQuestionChars()) {
             throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the prompt length in characters", chars,
                     limits.maxQuestionChars());
