@@ -46,7 +46,8 @@ public record EngineConfig(OrtConfig ort, ImageLimits imageLimits, int visionCac
         ImageLimits limits = new ImageLimits(
                 c.getOptionalValue("blip2.image.max-bytes", Long.class).orElse(d.imageLimits().maxEncodedBytes()),
                 c.getOptionalValue("blip2.image.max-pixels", Long.class).orElse(d.imageLimits().maxPixels()),
-                c.getOptionalValue("blip2.image.max-side", Integer.class).orElse(d.imageLimits().maxSide()));
+                c.getOptionalValue("blip2.image.max-side", Integer.class).orElse(d.imageLimits().maxSide()),
+                c.getOptionalValue("blip2.image.max-metadata-bytes", Long.class).orElse(d.imageLimits().maxMetadataBytes()));
         return new EngineConfig(ort, limits,
                 c.getOptionalValue("blip2.vision-cache.size", Integer.class).orElse(d.visionCacheSize()),
                 c.getOptionalValue("blip2.vision.max-batch", Integer.class).orElse(d.visionMaxBatch()),
