@@ -5,12 +5,12 @@ import com.sun.net.httpserver.HttpServer;
 import io.blip2stream.api.ChatTurn;
 import io.blip2stream.api.Echo;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.api.ImageRef;
 import io.blip2stream.api.QuestionRequest;
 import io.blip2stream.api.Task;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
-import io.blip2stream.api.WireOptions;
 import io.blip2stream.cli.WireTopics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -244,8 +244,7 @@ class HostileSoakIT {
         hostile.add(new Hostile("h-turns", ErrorCode.PROMPT_TOO_LONG, false));
 
         question(producer, topics, new QuestionRequest("h-temperature", Task.VQA, "what?", null, null,
-                new ImageRef(b64, null), new WireOptions(null, null, null, null, true, 1e-300, null, null, null, null,
-                null, null, null)));
+                new ImageRef(b64, null), GenerationOverrides.builder().doSample(true).temperature(1e-300).build()));
         hostile.add(new Hostile("h-temperature", ErrorCode.INVALID_REQUEST, false));
 
         question(producer, topics, new QuestionRequest("h-positions", Task.VQA, null, null, "a ".repeat(300),
