@@ -8,13 +8,13 @@ import io.blip2stream.api.ResultRecord;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
 import io.blip2stream.api.WireResult;
+import io.blip2stream.config.Blip2Config;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -58,23 +58,8 @@ public class ResultPublisher {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
     Emitter<byte[]> deadLetters;
 
-    @ConfigProperty(name = "blip2.cloud-events.source")
-    String ceSource;
-
-    @ConfigProperty(name = "blip2.topics.captions")
-    String captionsTopic;
-
-    @ConfigProperty(name = "blip2.topics.answers")
-    String answersTopic;
-
-    @ConfigProperty(name = "blip2.topics.dlq")
-    String deadLetterTopic;
-
-    @ConfigProperty(name = "blip2.kafka.max-message-bytes")
-    int maxMessageBytes;
-
-    @ConfigProperty(name = "blip2.limits.max-id-bytes", defaultValue = "256")
-    int maxIdBytes;
+    @Inject
+    Blip2Config config;
 
     /** Where an output record goes. */
     private enum Destination { RESULT, DEAD_LETTER }
@@ -88,9 +73,9 @@ public class ResultPublisher {
      * task's topic, then for an error the original record on the dead-letter topic.
      */
     public List<ProducerRecord<byte[], byte[]>> records(IncomingRecord origin, WireResult result) {
-        String resultTopic = result.task().isCaption() ? captionsTopic : answersTopic;
+        String resultTopic = result.task().isCaption() ? config.topics().captions() : config.topics().answers();
         return outputs(origin, result).stream()
-                .map(o -> new ProducerRecord<>(o.destination() == Destination.RESULT ? resultTopic : deadLetterTopic,
+                .map(o -> new ProducerRecord<>(o.destination() == Destination.RESULT ? resultTopic : config.topics().dlq(),
                         null, o.key(), o.value(), o.headers()))
                 .toList();
     }
@@ -118,9 +103,9 @@ public class ResultPublisher {
         byte[] value = codec.encode(result);
         RecordHeaders headers = resultHeaders(origin, result);
         int size = OutputSize.of(key, value, headers);
-        if (size > maxMessageBytes && result instanceof ResultRecord) {
+        if (size > config.kafka().maxMessageBytes() && result instanceof ResultRecord) {
             result = ErrorResult.of(result.id(), result.task(), Blip2Exception.limit(ErrorCode.INFERENCE_FAILED,
-                    "the result's size in bytes", size, maxMessageBytes), result.source());
+                    "the result's size in bytes", size, config.kafka().maxMessageBytes()), result.source());
             value = codec.encode(result);
             headers = resultHeaders(origin, result);
         }
@@ -130,7 +115,7 @@ public class ResultPublisher {
         }
         RecordHeaders deadHeaders = deadLetterHeaders(origin, error, true);
         byte[] original = original(origin);
-        if (OutputSize.of(origin.key(), original, deadHeaders) <= maxMessageBytes) {
+        if (OutputSize.of(origin.key(), original, deadHeaders) <= config.kafka().maxMessageBytes()) {
             return List.of(written, new Output(Destination.DEAD_LETTER, origin.key(), original, deadHeaders));
         }
         RecordHeaders stubHeaders = deadLetterHeaders(origin, error, false);
@@ -142,7 +127,8 @@ public class ResultPublisher {
 
     /** The record key, cut to the id limit: it is echoed on every output. */
     private byte[] outputKey(byte[] key) {
-        return key == null || key.length <= maxIdBytes ? key : Arrays.copyOf(key, maxIdBytes);
+        int max = config.limits().maxIdBytes();
+        return key == null || key.length <= max ? key : Arrays.copyOf(key, max);
     }
 
     private static byte[] original(IncomingRecord origin) {
@@ -157,7 +143,7 @@ public class ResultPublisher {
         RecordHeaders h = new RecordHeaders();
         add(h, WireHeaders.CE_ID, origin.source().asId());
         add(h, WireHeaders.CE_TYPE, type);
-        add(h, WireHeaders.CE_SOURCE, ceSource);
+        add(h, WireHeaders.CE_SOURCE, config.cloudEvents().source());
         add(h, WireHeaders.CE_SPECVERSION, WireHeaders.CE_SPECVERSION_VALUE);
         add(h, WireHeaders.CE_TIME, Instant.now().toString());
         add(h, WireHeaders.CONTENT_TYPE, WireHeaders.JSON_CONTENT_TYPE);
