@@ -47,7 +47,7 @@ public interface Blip2Config {
 
     Vision vision();
 
-    @Doc("Most text tokens per prompt; 0 = the tokenizer's model_max_length minus the query tokens")
+    @Doc("Most text tokens per prompt; 0 = min(the tokenizer's model_max_length, the LM's position table) minus the query tokens (a larger value is cut to that)")
     @WithDefault("0")
     int maxPromptTokens();
 
@@ -183,6 +183,10 @@ public interface Blip2Config {
         @Doc("Longest side in pixels at most, checked before decoding")
         @WithDefault("16384")
         int maxSide();
+
+        @Doc("Bytes inflated from one image's compressed metadata (PNG zTXt/iTXt, every chunk together) at most; chunks past it are ignored")
+        @WithDefault("4194304")
+        long maxMetadataBytes();
     }
 
     interface Batching {
@@ -203,6 +207,18 @@ public interface Blip2Config {
         @Doc("Ceiling on a request's max_new_tokens (INVALID_REQUEST)")
         @WithDefault("128")
         int maxNewTokens();
+
+        @Doc("Longest request id (any source) and record key in UTF-8 bytes (INVALID_REQUEST); what is echoed is cut to it")
+        @WithDefault("256")
+        int maxIdBytes();
+
+        @Doc("Longest claim-check URL in UTF-8 bytes (INVALID_REQUEST)")
+        @WithDefault("2048")
+        int maxUrlBytes();
+
+        @Doc("Most earlier turns in a chat's history (PROMPT_TOO_LONG, before tokenising)")
+        @WithDefault("16")
+        int maxTurns();
     }
 
     interface Fetch {
@@ -212,9 +228,20 @@ public interface Blip2Config {
         @Doc("Claim check: http(s) only to these hosts (comma-separated, host or host:port); empty: http(s) disabled")
         Optional<List<String>> allowedHosts();
 
-        @Doc("Claim check: time limit of one fetch")
+        @Doc("Claim check: time limit of one whole fetch (resolution, connect, TLS, headers, body, redirects)")
         @WithDefault("5000")
         long timeoutMs();
+
+        @Doc("Claim check: longest wait for the next byte of a response")
+        @WithDefault("2000")
+        long idleTimeoutMs();
+
+        @Doc("Claim check: most fetches from one host at a time; the others wait without a thread")
+        @WithDefault("2")
+        int maxPerHost();
+
+        @Doc("Claim check: address ranges (CIDR) exempt from the internal-address check; empty: none")
+        Optional<List<String>> allowedNetworks();
 
         @Doc("Claim check: redirects followed, each hop checked like the first URL")
         @WithDefault("3")

@@ -81,6 +81,7 @@ public class StreamService {
     private InFlightLimiter limiter;
     private BatchWorkers<Ticket, Handler.Staged> workers;
     private ExecutorService fetchPool;
+    private HostLanes fetchLanes;
     private RequestMapper mapper;
     private ImageFetcher fetcher;
     private InferenceRunner runner;
@@ -106,6 +107,7 @@ public class StreamService {
             fetcher = new ImageFetcher(config.fetchPolicy());
             fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
                     Thread.ofPlatform().name("blip2-fetch-", 0).daemon(true).factory());
+            fetchLanes = new HostLanes(fetchPool, config.fetchPolicy().maxPerHost());
             delivery = config.delivery() == DeliveryMode.EXACTLY_ONCE ? exactlyOnce.start()
                     : new AtLeastOnceDelivery(publisher);
             // one worker per device: the engine drives one device and takes one batch at a time
@@ -209,13 +211,13 @@ public class StreamService {
                 case Mapped.Rejected r -> complete(ticket, ErrorResult.of(r.id(), r.task(), r.error(), record.source()));
                 case Mapped.Accepted a when a.request().needsFetch() -> {
                     ticket.request = a.request();
-                    fetchPool.execute(() -> fetchThenQueue(ticket));
+                    fetchLanes.execute(ImageFetcher.laneOf(a.request().imageUrl()), () -> fetchThenQueue(ticket));
                 }
                 case Mapped.Accepted a -> queue(ticket, a.request());
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "cannot handle record %s", record.source().asId());
-            complete(ticket, ErrorResult.of(RequestMapper.recordId(record), Task.CAPTION,
+            complete(ticket, ErrorResult.of(mapper.idOf(record), Task.CAPTION,
                     new Blip2Exception(ErrorCode.INFERENCE_FAILED, "cannot handle the record: " + e, e),
                     record.source()));
         }
@@ -269,6 +271,23 @@ public class StreamService {
         public Staged prepare(List<BatchState.Entry<Ticket>> batch) {
             List<InferenceRequest> requests = batch.stream().map(e -> e.item().request.toInference()).toList();
             return new Staged(batch, runner.prepare(requests));
+        }
+
+        @Override
+        public void failed(List<BatchState.Entry<Ticket>> batch, Throwable why) {
+            Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED,
+                    "the batch could not be prepared: " + why, why);
+            RuntimeException first = null;
+            for (BatchState.Entry<Ticket> e : batch) {
+                try {
+                    complete(e.item(), ResultFactory.failure(e.item().request, error));
+                } catch (RuntimeException t) {
+                    first = first == null ? t : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
         }
 
         @Override
