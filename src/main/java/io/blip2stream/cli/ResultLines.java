@@ -57,11 +57,10 @@ final class ResultLines {
                 + request.question().map(q -> " " + quoted(q, MAX_QUESTION)).orElse("") + "  (id " + id + ")";
     }
 
-    /** The closing line: how many, how fast. */
-    String summary(int answered, int errors, int missing, double elapsedS) {
-        return String.format(Locale.ROOT, "%d of %d requests answered in %.1f s (%.1f/s): %d with an error%s",
-                answered, total, elapsedS, rate(answered, elapsedS), errors,
-                missing > 0 ? ", " + missing + " without a result" : "");
+    /** The closing line: how many, how fast: {@code 84 of 84 results in 12.3 s (6.8/s), 2 of them errors}. */
+    String summary(int done, int errors, double elapsedS) {
+        return String.format(Locale.ROOT, "%d of %d results in %.1f s (%.1f/s), %d of them errors",
+                done, total, elapsedS, rate(done, elapsedS), errors);
     }
 
     private String prefix(int done, double elapsedS, SubmitRequest request) {

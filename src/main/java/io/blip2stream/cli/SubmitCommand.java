@@ -334,7 +334,7 @@ public final class SubmitCommand implements Command {
 
         private void finish() {
             if (requests.size() > 1) {
-                String summary = lines.summary(done - errors, errors, requests.size() - done, elapsedS());
+                String summary = lines.summary(done, errors, elapsedS());
                 (args.format() == SubmitArguments.Format.TEXT ? out : err).println(summary);
             }
         }
