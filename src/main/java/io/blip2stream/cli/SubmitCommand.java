@@ -93,6 +93,7 @@ public final class SubmitCommand implements Command {
                 Without --wait, prints where each request was written. With --wait, prints each result
                 as it arrives: its JSON value (--format json), or one line with the progress (done/total,
                 rate), the image, the task and question, and the answer (--format text).
+
                 examples:
                   blip2 submit --bootstrap localhost:9092 --image cat.jpg --wait
                   blip2 submit --bootstrap localhost:9092 --dir photos/ --caption \\
