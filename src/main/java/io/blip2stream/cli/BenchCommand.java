@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.model.BundleException;
 import io.blip2stream.pipeline.Blip2Engine;
 import io.blip2stream.pipeline.EngineConfig;
@@ -99,6 +100,7 @@ public final class BenchCommand implements Command {
             maxNew = a.getInt("--max-new-tokens", 20);
             repeat = a.getInt("--repeat", 3);
             atLeast("--repeat", repeat, 1);
+            GenerationOptions.of(overrides(maxNew));   // every field is set: out of range fails here, before the model loads
             config = EngineOptions.config(a, 0);
             for (CliArgs.Opt o : a.all()) {
                 if (o.name().equals("--image")) {
@@ -108,13 +110,9 @@ public final class BenchCommand implements Command {
         } catch (Blip2Exception e) {
             return CliError.of(e, ExitStatus.USAGE).printWithHint(name(), out, err);
         }
-        GenerationOptions options;
-        try {
-            options = new GenerationOptions(maxNew, maxNew, 1, 1.0, false, false, 1.0, 50, 1.0, 1.0, 0, 1, null);
-        } catch (Blip2Exception e) {
-            return CliError.of(e, ExitStatus.USAGE).printWithHint(name(), out, err);
-        }
         try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), config)) {
+            GenerationOptions options = GenerationOptions.merge(engine.defaultOptions(), overrides(maxNew),
+                    GenerationOptions.MAX_NEW_TOKENS_LIMIT);
             String promptText = a.get("--prompt", null);
             Prompt prompt = promptText == null ? new Prompt.Caption() : new Prompt.Raw(promptText);
             out.printf(Locale.ROOT, "model %s (%s) on %s, K/V cache %s, %d new tokens, %d timed runs per batch size%n",
@@ -256,5 +254,17 @@ public final class BenchCommand implements Command {
     private static String kvCache(Blip2Engine engine) {
         String where = engine.kvCacheLocation();
         return "host".equals(where) ? "in host memory" : "on " + where + " (bound)";
+    }
+
+    /**
+     * What every bench run generates, whatever the bundle's defaults: greedy, exactly
+     * {@code maxNew} tokens per image (min = max), one sequence, no logits processor at work.
+     */
+    static GenerationOverrides overrides(int maxNew) {
+        return GenerationOverrides.builder()
+                .maxNewTokens(maxNew).minNewTokens(maxNew).numBeams(1).lengthPenalty(1.0).earlyStopping(false)
+                .doSample(false).temperature(1.0).topK(50).topP(1.0).repetitionPenalty(1.0).noRepeatNgramSize(0)
+                .numReturnSequences(1)
+                .build();
     }
 }

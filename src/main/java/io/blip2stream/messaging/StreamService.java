@@ -11,8 +11,6 @@ import io.blip2stream.api.WireResult;
 import io.blip2stream.batching.BatchState;
 import io.blip2stream.batching.BatchWorkers;
 import io.blip2stream.batching.InFlightLimiter;
-import io.blip2stream.ops.ServiceConfig;
-import io.blip2stream.ops.ServiceMetrics;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
