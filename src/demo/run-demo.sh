@@ -17,10 +17,12 @@ DEMO=$ROOT/target/demo
 LIB=$DEMO/lib
 RUN=$DEMO/run
 APP=$ROOT/target/quarkus-app/quarkus-run.jar
+
 # ---- what the demo shows: the model, the pictures, the questions (each one line to change) ----
 BUNDLE=${BLIP2_BUNDLE:-$ROOT/src/test/resources/bundles/tiny-opt}
 IMAGES=${BLIP2_DEMO_IMAGES:-$ROOT/src/test/resources/images}   # every file directly in it
 QUESTIONS=("What is in the picture?" "What colour is it?")      # asked about every image
+
 KAFKA_VERSION=4.1.2
 READY_TIMEOUT_S=${BLIP2_DEMO_READY_TIMEOUT_S:-120}
 RESULT_TIMEOUT_S=${BLIP2_DEMO_RESULT_TIMEOUT_S:-120}
