@@ -226,7 +226,9 @@ public final class SubmitCommand implements Command {
                 try {
                     producer.send(record, (metadata, e) -> {
                         if (e == null) {
-                            written.add(new Written(id, request, metadata));
+                            if (!awaiting) {
+                                written.add(new Written(id, request, metadata));
+                            }
                         } else if (e instanceof org.apache.kafka.common.errors.TimeoutException) {
                             fatal.compareAndSet(null, unavailable(e));
                         } else if (pending.remove(id) != null) {
