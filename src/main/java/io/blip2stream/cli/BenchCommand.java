@@ -101,7 +101,7 @@ public final class BenchCommand implements Command {
             repeat = a.getInt("--repeat", 3);
             atLeast("--repeat", repeat, 1);
             GenerationOptions.of(overrides(maxNew));   // every field is set: out of range fails here, before the model loads
-            config = EngineOptions.config(a, 0);
+            config = EngineOptions.config(a).withVisionCacheSize(0);   // every batch measured in full
             for (CliArgs.Opt o : a.all()) {
                 if (o.name().equals("--image")) {
                     given.add(InputFiles.read(Path.of(o.value())));

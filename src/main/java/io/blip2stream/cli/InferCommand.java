@@ -93,7 +93,7 @@ public final class InferCommand implements Command {
             a = CliArgs.parse(args, OPTIONS);
             a.require("--bundle");
             items = items(a);
-            config = EngineOptions.config(a, 256);
+            config = EngineOptions.config(a);
             for (Item it : items) {
                 images.add(InputFiles.read(Path.of(it.image())));
             }

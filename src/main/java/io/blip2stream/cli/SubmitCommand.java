@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorBody;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.config.Blip2Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,7 +19,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.Config;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,7 +49,6 @@ public final class SubmitCommand implements Command {
     public static final String NAME = "submit";
 
     private static final Duration POLL = Duration.ofMillis(100);
-    private static final int DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
     /** Room for the key, the headers and the record's framing next to the value. */
     private static final int RECORD_OVERHEAD_BYTES = 1024;
     private static final int MAX_MISSING_LISTED = 20;
@@ -104,8 +103,8 @@ public final class SubmitCommand implements Command {
     public int run(List<String> args, PrintStream out, PrintStream err) {
         SubmitArguments parsed;
         List<SubmitRequest> requests;
-        Config config = topicsGiven == null || maxMessageBytesGiven == null ? CliConfig.load() : null;
-        WireTopics topics = topicsGiven != null ? topicsGiven : WireTopics.fromConfig(config);
+        Blip2Config config = topicsGiven == null || maxMessageBytesGiven == null ? CliConfig.settings() : null;
+        WireTopics topics = topicsGiven != null ? topicsGiven : WireTopics.of(config);
         SubmitRecords records = new SubmitRecords(topics);
         try {
             parsed = SubmitArguments.parse(args);
@@ -114,8 +113,7 @@ public final class SubmitCommand implements Command {
         } catch (Blip2Exception e) {
             return CliError.of(e, ExitStatus.USAGE).printWithHint(NAME, out, err);
         }
-        int maxMessageBytes = maxMessageBytesGiven != null ? maxMessageBytesGiven
-                : config.getOptionalValue("blip2.kafka.max-message-bytes", Integer.class).orElse(DEFAULT_MAX_MESSAGE_BYTES);
+        int maxMessageBytes = maxMessageBytesGiven != null ? maxMessageBytesGiven : config.kafka().maxMessageBytes();
         try {
             return new Run(parsed, requests, records, topics, maxMessageBytes, out, err).execute();
         } catch (CommandException e) {

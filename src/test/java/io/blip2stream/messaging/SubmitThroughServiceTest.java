@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blip2stream.cli.ExitStatus;
 import io.blip2stream.cli.SubmitCommand;
 import io.blip2stream.cli.WireTopics;
+import io.blip2stream.config.Blip2Config;
 import io.blip2stream.testing.Fixtures;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -45,6 +46,9 @@ class SubmitThroughServiceTest {
 
     @Inject
     KafkaClientService kafkaClients;
+
+    @Inject
+    Blip2Config config;
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -141,8 +145,8 @@ class SubmitThroughServiceTest {
                 + "[submit-test.unread.captions]: none arrived for 2 s (is the service running on " + bootstrap() + "?)");
     }
 
-    private static SubmitCommand command() {
-        return new SubmitCommand(WireTopics.fromConfig(ConfigProvider.getConfig()), KafkaBrokerResource.MAX_MESSAGE_BYTES);
+    private SubmitCommand command() {
+        return new SubmitCommand(WireTopics.of(config), KafkaBrokerResource.MAX_MESSAGE_BYTES);
     }
 
     private static String bootstrap() {
