@@ -46,18 +46,17 @@ public record GenerationOptions(
     public static final double MAX_ABS_LENGTH_PENALTY = 10;
 
     public GenerationOptions {
-        check(maxNewTokens >= 1 && maxNewTokens <= MAX_NEW_TOKENS_LIMIT, "max_new_tokens", maxNewTokens, MAX_NEW_TOKENS_LIMIT);
-        check(minNewTokens >= 0 && minNewTokens <= maxNewTokens, "min_new_tokens", minNewTokens, maxNewTokens);
-        check(numBeams >= 1 && numBeams <= MAX_BEAMS_LIMIT, "num_beams", numBeams, MAX_BEAMS_LIMIT);
-        check(numReturnSequences >= 1 && numReturnSequences <= (doSample ? MAX_BEAMS_LIMIT : numBeams),
-                "num_return_sequences", numReturnSequences, doSample ? MAX_BEAMS_LIMIT : numBeams);
+        range("max_new_tokens", maxNewTokens, 1, MAX_NEW_TOKENS_LIMIT);
+        range("min_new_tokens", minNewTokens, 0, maxNewTokens);
+        range("num_beams", numBeams, 1, MAX_BEAMS_LIMIT);
+        range("num_return_sequences", numReturnSequences, 1, doSample ? MAX_BEAMS_LIMIT : numBeams);
         range("temperature", temperature, MIN_TEMPERATURE, MAX_TEMPERATURE);
-        check(topK >= 0, "top_k", topK, 0);
+        range("top_k", topK, 0, Integer.MAX_VALUE);
         if (!(topP > 0 && topP <= 1)) {
             throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "top_p must be in (0, 1], got " + topP);
         }
         range("repetition_penalty", repetitionPenalty, MIN_REPETITION_PENALTY, MAX_REPETITION_PENALTY);
-        check(noRepeatNgramSize >= 0, "no_repeat_ngram_size", noRepeatNgramSize, 0);
+        range("no_repeat_ngram_size", noRepeatNgramSize, 0, Integer.MAX_VALUE);
         range("length_penalty", lengthPenalty, -MAX_ABS_LENGTH_PENALTY, MAX_ABS_LENGTH_PENALTY);
     }
 
@@ -140,10 +139,13 @@ public record GenerationOptions(
         return value != null ? value : fallback;
     }
 
-    private static void check(boolean ok, String name, long value, long limit) {
-        if (!ok) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST,
-                    name + " is out of range: got " + value + ", limit " + limit, limit, null);
+    /** "num_beams 0 is below the minimum 1", "num_beams 20 is above the maximum 16": the broken bound as the limit. */
+    private static void range(String name, long value, long min, long max) {
+        if (value < min) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " " + value + " is below the minimum " + min, min, null);
+        }
+        if (value > max) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " " + value + " is above the maximum " + max, max, null);
         }
     }
 
