@@ -19,9 +19,9 @@ RUN=$DEMO/run
 APP=$ROOT/target/quarkus-app/quarkus-run.jar
 
 # ---- what the demo shows: the model, the pictures, the questions (each one line to change) ----
-BUNDLE=${BLIP2_BUNDLE:-$ROOT/src/test/resources/bundles/tiny-opt}
-IMAGES=${BLIP2_DEMO_IMAGES:-$ROOT/src/test/resources/images}   # every file directly in it
-QUESTIONS=("What is in the picture?" "What colour is it?")      # asked about every image
+BUNDLE=${BLIP2_BUNDLE:-$ROOT/src/test/resources/bundles/shapes-opt}   # trained on coloured shapes
+IMAGES=${BLIP2_DEMO_IMAGES:-$ROOT/src/test/resources/images/shapes}   # held-out pictures, never trained on
+QUESTIONS=("what colour is the shape?" "how many shapes are there?")  # asked about every image
 
 KAFKA_VERSION=4.1.2
 READY_TIMEOUT_S=${BLIP2_DEMO_READY_TIMEOUT_S:-120}

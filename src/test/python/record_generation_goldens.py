@@ -60,6 +60,23 @@ def case_list() -> list[dict]:
     ]
 
 
+def shapes_case_list(images_dir: Path) -> list[dict]:
+    """Cases for the trained shapes bundle: its held-out pictures (``images/shapes``) and questions."""
+    files = sorted(p.name for p in (images_dir / "shapes").iterdir() if p.name.startswith("shape-"))[:8]
+    images = [f"shapes/{f}" for f in files]
+    ask = "Question: {} Answer:".format
+    prompts = ["", ask("what colour is the shape?"), ask("how many shapes are there?"), ask("what shape is it?"),
+               ask("what colour is the background?"), "", ask("what color are the shapes?"),
+               ask("how many shapes are in the picture?")]
+    return [
+        {"name": "shapes_caption_greedy", "images": images[:1], "prompts": [""], "options": options()},
+        {"name": "shapes_vqa_greedy", "images": images[1:2], "prompts": [prompts[1]], "options": options()},
+        {"name": "shapes_batch8_greedy", "images": images, "prompts": prompts, "options": options()},
+        {"name": "shapes_caption_beam3", "images": images[2:3], "prompts": [""], "options": options(num_beams=3)},
+        {"name": "shapes_batch8_beam3", "images": images, "prompts": prompts, "options": options(num_beams=3)},
+    ]
+
+
 def load(checkpoint: Path):
     from transformers import AutoProcessor, Blip2ForConditionalGeneration
 
@@ -120,7 +137,7 @@ def record(name: str, checkpoint: Path, resources: Path) -> Path:
     model, processor, family = load(checkpoint)
     images_dir = resources / "images"
     cases = []
-    for case in case_list():
+    for case in (shapes_case_list(images_dir) if name.startswith("shapes") else case_list()):
         res = run_case(model, processor, family, images_dir, case)
         cases.append(res)
         print(f"  {name}/{case['name']}: {res['finish_reasons']} {res['texts'][:2]}", flush=True)

@@ -12,6 +12,11 @@
 #    src/test/resources/bundles/<name>-fp16 the same checkpoints exported with --dtype fp16
 #                                           (tiny-opt, tiny-t5; no goldens of their own: the Java
 #                                           tests compare them with the fp32 bundles' goldens)
+#    build/shapes-checkpoints/shapes-opt    a tiny BLIP-2 TRAINED on the synthetic shapes task
+#                                           (src/test/python/train_shapes_model.py, ~10 min on 2 cores)
+#    src/test/resources/bundles/shapes-opt  its export
+#    src/test/resources/images/shapes/*     held-out shape pictures (never trained on)
+#    src/test/resources/golden/shapes-heldout.json  their expected answers and HF's accuracy on them
 # 3. src/test/resources/golden/<name>.json  HF Blip2Processor + generate outputs per bundle
 #    src/test/resources/golden/generation-toy.json  HF generate on a deterministic toy LM
 # 4. the Python unit tests (tool's pure parts; bundles against the goldens on ONNX Runtime)
@@ -43,8 +48,16 @@ for b in $FP16_BUNDLES; do
     --output "$RES/bundles/$b-fp16" --name "$b-fp16" --dtype fp16 --overwrite
 done
 
+rm -rf build/shapes-checkpoints
+refenv python3 src/test/python/train_shapes_model.py --output build/shapes-checkpoints/shapes-opt \
+  --heldout "$RES/images/shapes" --answers "$RES/golden/shapes-heldout.json"
+refenv python3 src/main/python/export_blip2.py --model build/shapes-checkpoints/shapes-opt \
+  --output "$RES/bundles/shapes-opt" --name shapes-opt --overwrite
+
 echo "== 3/4 generation goldens"
 refenv python3 src/test/python/record_generation_goldens.py --checkpoints build/tiny-checkpoints --resources "$RES"
+refenv python3 src/test/python/record_generation_goldens.py --checkpoints build/shapes-checkpoints --resources "$RES" \
+  --only shapes-opt
 refenv python3 src/test/python/golden_toy_lm.py
 
 echo "== 4/4 Python tests"

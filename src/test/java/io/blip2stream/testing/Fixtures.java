@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Fixtures {
     public static final Path RESOURCES = Path.of("src/test/resources");
-    public static final List<String> BUNDLES = List.of("tiny-opt", "tiny-opt-tied", "tiny-t5");
+    public static final List<String> BUNDLES = List.of("tiny-opt", "tiny-opt-tied", "tiny-t5", "shapes-opt");
     /**
      * The fp16 bundles, each with the fp32 bundle exported from the same checkpoint: they have no
      * goldens of their own and run the fp32 bundle's cases.
