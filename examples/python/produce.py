@@ -9,7 +9,7 @@ The caption request is the raw image on the images topic, with its id and genera
 in headers; the question is JSON on the questions topic, the image inline as base64. Both
 bodies start from the templates in examples/requests/ (checked against the service's JSON
 Schemas by ProducerExamplesTest). Results are read from the captions and answers topics,
-from their ends as they were before sending, so none is missed.
+from the records written after the requests were sent, so none is missed.
 """
 import argparse
 import base64
@@ -25,17 +25,19 @@ REQUESTS = pathlib.Path(__file__).resolve().parent.parent / "requests"
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # the topics' max.message.bytes (blip2.kafka.max-message-bytes)
 
 
-def result_reader(bootstrap, topics):
-    """A consumer positioned at the current end of every partition of the result topics."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "producer-example-" + uuid.uuid4().hex,
-                         "enable.auto.commit": False})
+def result_partitions(consumer, topics, since_ms):
+    """Every partition of the result topics, positioned at the first record written at or after
+    since_ms (the end where there is none yet). A topic that does not exist yet has none."""
     partitions = []
     for topic in topics:
-        for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            partitions.append(TopicPartition(topic, p, high))
-    consumer.assign(partitions)
-    return consumer
+        meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
+        if meta is not None and meta.error is None:
+            partitions += [TopicPartition(topic, p, since_ms) for p in meta.partitions]
+    positioned = consumer.offsets_for_times(partitions, timeout=10) if partitions else []
+    for tp in positioned:
+        if tp.offset < 0:  # nothing at or after since_ms yet: from the end as it is now
+            tp.offset = consumer.get_watermark_offsets(tp, timeout=10)[1]
+    return positioned
 
 
 def main():
@@ -51,7 +53,10 @@ def main():
     args = ap.parse_args()
 
     image = pathlib.Path(args.image).read_bytes()
-    consumer = result_reader(args.bootstrap, [args.captions_topic, args.answers_topic])
+    since_ms = int(time.time() * 1000)  # results are read from records written after this
+    result_topics = [args.captions_topic, args.answers_topic]
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": "producer-example-" + uuid.uuid4().hex,
+                         "enable.auto.commit": False})
     producer = Producer({"bootstrap.servers": args.bootstrap, "message.max.bytes": MAX_MESSAGE_BYTES})
 
     # 1. caption: the raw image bytes; id and options in headers
@@ -71,7 +76,14 @@ def main():
 
     waiting = {caption_id, question_id}
     deadline = time.monotonic() + args.timeout_s
+    assigned, checked = 0, 0.0
     while waiting and time.monotonic() < deadline:
+        if time.monotonic() - checked > 2:  # the result topics may be created by the first result
+            checked = time.monotonic()
+            partitions = result_partitions(consumer, result_topics, since_ms)
+            if len(partitions) > assigned:
+                consumer.assign(partitions)
+                assigned = len(partitions)
         record = consumer.poll(0.5)
         if record is None or record.error():
             continue

@@ -126,6 +126,19 @@ class LiveFeedTest {
     }
 
     @Test
+    void aDisabledFeedCountsButKeepsNothing() {
+        feed.enabled = false;
+        feed.registry = new SimpleMeterRegistry();
+        feed.start();
+
+        feed.completed(caption("r1", "t", Fixtures.imageBytes("tiny_7x5.png")));
+
+        assertThat(feed.enabled()).isFalse();
+        assertThat(feed.entries()).isEmpty();
+        assertThat(feed.stats().results()).isEqualTo(1);
+    }
+
+    @Test
     void rateIsPerSecondOverTheWholeSecondsOfTheWindow() {
         RateWindow rate = new RateWindow(10);
         long t0 = 1_000_000_000L;
