@@ -23,7 +23,7 @@ public record QuestionRequest(
         List<ChatTurn> history,
         String prompt,
         ImageRef image,
-        WireOptions options) {
+        GenerationOverrides options) {
 
     public QuestionRequest {
         history = history == null ? List.of() : List.copyOf(history);
@@ -34,8 +34,8 @@ public record QuestionRequest(
         return task != null ? task : Task.VQA;
     }
 
-    /** The options, {@link WireOptions#NONE} when the request sets none. */
-    public WireOptions optionsOrNone() {
-        return options != null ? options : WireOptions.NONE;
+    /** The options, {@link GenerationOverrides#NONE} when the request sets none. */
+    public GenerationOverrides optionsOrNone() {
+        return options != null ? options : GenerationOverrides.NONE;
     }
 }

@@ -52,9 +52,9 @@ public final class WireCodec {
     }
 
     /** The {@code blip2-options} header's value. */
-    public WireOptions decodeOptions(byte[] json) {
-        WireOptions o = read(strict.forType(WireOptions.class), json, "options");
-        return o != null ? o : WireOptions.NONE;
+    public GenerationOverrides decodeOptions(byte[] json) {
+        GenerationOverrides o = read(strict.forType(GenerationOverrides.class), json, "options");
+        return o != null ? o : GenerationOverrides.NONE;
     }
 
     /** A result record's value: an {@link ErrorResult} when it has an {@code error} field. */
@@ -76,7 +76,7 @@ public final class WireCodec {
         return write(request);
     }
 
-    public byte[] encode(WireOptions options) {
+    public byte[] encode(GenerationOverrides options) {
         return write(options);
     }
 

@@ -1,6 +1,6 @@
 package io.blip2stream.cli;
 
-import io.blip2stream.pipeline.preprocess.Png;
+import io.blip2stream.imaging.Png;
 
 import java.awt.image.BufferedImage;
 import java.util.SplittableRandom;

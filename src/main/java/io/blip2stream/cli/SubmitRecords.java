@@ -10,7 +10,7 @@ import io.blip2stream.api.ImageRef;
 import io.blip2stream.api.QuestionRequest;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
-import io.blip2stream.api.WireOptions;
+import io.blip2stream.api.GenerationOverrides;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -49,7 +49,7 @@ public final class SubmitRecords {
      */
     public ProducerRecord<byte[], byte[]> build(SubmitArguments args, String id, byte[] image) {
         byte[] key = id.getBytes(StandardCharsets.UTF_8);
-        WireOptions options = args.options()
+        GenerationOverrides options = args.options()
                 .map(text -> codec.decodeOptions(text.getBytes(StandardCharsets.UTF_8)))
                 .orElse(null);
         if (args.task().isCaption()) {

@@ -1,7 +1,6 @@
 package io.blip2stream.messaging;
 
 import io.blip2stream.api.WireResult;
-import io.blip2stream.ops.ServiceMetrics;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;

@@ -8,7 +8,7 @@ import io.blip2stream.api.QuestionRequest;
 import io.blip2stream.api.Task;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
-import io.blip2stream.api.WireOptions;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.pipeline.Prompt;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 
@@ -56,7 +56,7 @@ public final class RequestMapper {
         try {
             task = r.header(WireHeaders.TASK).map(Task::parse).orElse(Task.CAPTION);
             String question = r.header(WireHeaders.QUESTION).orElse(null);
-            WireOptions options = r.headerBytes(WireHeaders.OPTIONS).map(codec::decodeOptions).orElse(WireOptions.NONE);
+            GenerationOverrides options = r.headerBytes(WireHeaders.OPTIONS).map(codec::decodeOptions).orElse(GenerationOverrides.NONE);
             Prompt prompt = prompt(task, question, List.of(), null);
             byte[] image = checkImage(r.value());
             return accept(id, task, prompt, options, image, null, r, nowWallMs, receivedNanos);
@@ -99,9 +99,9 @@ public final class RequestMapper {
         return image;
     }
 
-    private Mapped accept(String id, Task task, Prompt prompt, WireOptions options, byte[] image, String url,
+    private Mapped accept(String id, Task task, Prompt prompt, GenerationOverrides options, byte[] image, String url,
                           IncomingRecord r, long nowWallMs, long receivedNanos) {
-        GenerationOptions generation = options.toGenerationOptions(defaults, limits.maxNewTokens());
+        GenerationOptions generation = GenerationOptions.merge(defaults, options, limits.maxNewTokens());
         long deadlineNanos = deadline(r, nowWallMs, receivedNanos);
         return new Mapped.Accepted(new ServiceRequest(id, task, prompt, generation, options.wantsTokenIds(), image,
                 url, r, receivedNanos, deadlineNanos));

@@ -4,7 +4,7 @@ import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.Prompt;
-import io.blip2stream.pipeline.preprocess.Png;
+import io.blip2stream.imaging.Png;
 
 import java.awt.image.BufferedImage;
 import java.util.List;

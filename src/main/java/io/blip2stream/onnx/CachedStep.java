@@ -2,7 +2,6 @@ package io.blip2stream.onnx;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
-import io.blip2stream.pipeline.generate.LanguageModelStep;
 
 import java.util.Map;
 

@@ -1,6 +1,5 @@
 package io.blip2stream.onnx;
 
-import io.blip2stream.pipeline.generate.LanguageModelStep;
 
 /** A loaded language model (its graphs); makes one {@link LanguageModelStep} per generation. */
 public interface LanguageModel extends AutoCloseable {

@@ -10,7 +10,6 @@ import io.blip2stream.model.ModelBundle;
 import io.blip2stream.onnx.capi.IoBinding;
 import io.blip2stream.onnx.capi.NativeValue;
 import io.blip2stream.onnx.capi.OrtHandles;
-import io.blip2stream.pipeline.generate.LanguageModelStep;
 
 import java.util.ArrayList;
 import java.util.HashMap;

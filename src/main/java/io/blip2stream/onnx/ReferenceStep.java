@@ -1,6 +1,5 @@
 package io.blip2stream.onnx;
 
-import io.blip2stream.pipeline.generate.LanguageModelStep;
 
 import java.util.Arrays;
 

@@ -1,5 +1,6 @@
 package io.blip2stream.ops;
 
+import io.blip2stream.messaging.ServiceConfig;
 import io.blip2stream.pipeline.Blip2Engine;
 import io.blip2stream.pipeline.EngineConfig;
 import io.blip2stream.pipeline.InferenceEngine;

@@ -15,7 +15,7 @@ import io.blip2stream.pipeline.generate.GeneratedSequence;
 import io.blip2stream.pipeline.generate.GenerationConstants;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.blip2stream.pipeline.generate.Generator;
-import io.blip2stream.pipeline.generate.LanguageModelStep;
+import io.blip2stream.onnx.LanguageModelStep;
 import io.blip2stream.pipeline.generate.RowInput;
 import io.blip2stream.pipeline.preprocess.ImagePreprocessor;
 import io.blip2stream.pipeline.preprocess.ImageSpec;

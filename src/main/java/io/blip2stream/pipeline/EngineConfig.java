@@ -3,7 +3,7 @@ package io.blip2stream.pipeline;
 import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.Device;
 import io.blip2stream.onnx.OrtConfig;
-import io.blip2stream.pipeline.preprocess.ImageLimits;
+import io.blip2stream.imaging.ImageLimits;
 import org.eclipse.microprofile.config.Config;
 
 /**

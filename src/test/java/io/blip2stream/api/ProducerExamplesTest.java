@@ -6,8 +6,8 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
-import io.blip2stream.pipeline.preprocess.ImageDecoder;
-import io.blip2stream.pipeline.preprocess.ImageLimits;
+import io.blip2stream.imaging.ImageDecoder;
+import io.blip2stream.imaging.ImageLimits;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -83,7 +83,7 @@ class ProducerExamplesTest {
             byte[] bytes = Files.readAllBytes(t);
             if (t.getFileName().toString().endsWith("-options.json")) {
                 assertThat(schema("options.schema.json").validate(json.readTree(bytes))).as(t.toString()).isEmpty();
-                assertThat(codec.decodeOptions(bytes)).as(t.toString()).isNotEqualTo(WireOptions.NONE);
+                assertThat(codec.decodeOptions(bytes)).as(t.toString()).isNotEqualTo(GenerationOverrides.NONE);
                 continue;
             }
             assertThat(schema("question.schema.json").validate(json.readTree(bytes))).as(t.toString()).isEmpty();

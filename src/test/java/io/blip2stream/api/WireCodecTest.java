@@ -37,7 +37,7 @@ class WireCodecTest {
 
         assertThat(q.taskOrDefault()).isEqualTo(Task.VQA);
         assertThat(q.history()).isEmpty();
-        assertThat(q.optionsOrNone()).isEqualTo(WireOptions.NONE);
+        assertThat(q.optionsOrNone()).isEqualTo(GenerationOverrides.NONE);
     }
 
     @Test
@@ -71,7 +71,7 @@ class WireCodecTest {
     @Test
     void optionsHeaderDecodesAndRejectsWrongTypes() {
         assertThat(codec.decodeOptions(utf8("{\"temperature\":0.5,\"do_sample\":true,\"seed\":7}")))
-                .isEqualTo(new WireOptions(null, null, null, null, true, 0.5, null, null, null, null, null, 7L, null));
+                .isEqualTo(new GenerationOverrides(null, null, null, null, true, 0.5, null, null, null, null, null, 7L, null));
         assertThatThrownBy(() -> codec.decodeOptions(utf8("{\"num_beams\":\"many\"}")))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);

@@ -58,7 +58,7 @@ class WireSchemaTest {
     void questionsTheCodecWritesValidate() throws IOException {
         QuestionRequest q = new QuestionRequest("q", Task.CHAT, "and?", List.of(new ChatTurn("what?", "cat")), null,
                 new ImageRef("AAAA", null),
-                new WireOptions(5, 1, 2, 1.0, false, 1.0, 50, 1.0, 1.0, 0, 2, 3L, true));
+                new GenerationOverrides(5, 1, 2, 1.0, false, 1.0, 50, 1.0, 1.0, 0, 2, 3L, true));
         byte[] value = codec.encode(q);
 
         assertThat(validate("question.schema.json", value)).isEmpty();

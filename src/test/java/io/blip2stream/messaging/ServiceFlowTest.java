@@ -7,7 +7,7 @@ import io.blip2stream.api.ResultRecord;
 import io.blip2stream.api.Task;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
-import io.blip2stream.api.WireOptions;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.api.WireResult;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
@@ -132,11 +132,11 @@ class ServiceFlowTest {
                         prompt = new Prompt.Chat(List.of(new Prompt.Turn("what is it?", "a pattern")), "which colours?");
                     }
                     case 2 -> {
-                        WireOptions wire = new WireOptions(3, null, null, null, null, null, null, null, null, null,
+                        GenerationOverrides wire = new GenerationOverrides(3, null, null, null, null, null, null, null, null, null,
                                 null, null, true);
                         q = new QuestionRequest(id, Task.CAPTION, null, null, null, ref, wire);
                         prompt = new Prompt.Caption();
-                        options = wire.toGenerationOptions(defaults, Integer.MAX_VALUE);
+                        options = GenerationOptions.merge(defaults, wire, Integer.MAX_VALUE);
                     }
                     default -> {
                         q = new QuestionRequest(id, Task.VQA, null, null, "Question: how many? Answer:", ref, null);

@@ -1,7 +1,6 @@
 package io.blip2stream.messaging;
 
 import io.blip2stream.ops.EngineProducer;
-import io.blip2stream.ops.ServiceConfig;
 import io.blip2stream.pipeline.InferenceEngine;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Alternative;

@@ -94,7 +94,7 @@ class DeviceDecodingTest {
              IoBinding bad = new IoBinding(OrtCApi.load().orElseThrow(), OrtHandles.session(s));
              IoBinding b = new IoBinding(OrtCApi.load().orElseThrow(), OrtHandles.session(s))) {
             assertThatThrownBy(() -> bad.input("no_such_input", OrtHandles.value(t)))
-                    .isInstanceOf(OrtCApiException.class).isInstanceOf(OnnxRunException.class)
+                    .isInstanceOf(OrtCApiException.class)
                     .hasMessageContaining("BindInput(no_such_input) failed");
             b.input(GatherModel.input(0), OrtHandles.value(t));
             b.outputOnDevice(GatherModel.output(0), cpu());

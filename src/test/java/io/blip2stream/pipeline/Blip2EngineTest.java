@@ -2,7 +2,7 @@ package io.blip2stream.pipeline;
 
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.pipeline.generate.GenerationOptions;
-import io.blip2stream.pipeline.preprocess.Png;
+import io.blip2stream.imaging.Png;
 import io.blip2stream.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 

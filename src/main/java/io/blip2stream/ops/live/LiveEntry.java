@@ -3,7 +3,7 @@ package io.blip2stream.ops.live;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.blip2stream.api.ErrorResult;
 import io.blip2stream.api.ResultRecord;
-import io.blip2stream.ops.RequestCompleted;
+import io.blip2stream.messaging.RequestCompleted;
 
 /**
  * One request as the live page shows it. Every text is capped and cleaned ({@link LiveText}).

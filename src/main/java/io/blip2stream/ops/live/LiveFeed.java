@@ -1,8 +1,8 @@
 package io.blip2stream.ops.live;
 
 import io.blip2stream.api.ErrorResult;
-import io.blip2stream.ops.RequestCompleted;
-import io.blip2stream.pipeline.preprocess.ImageLimits;
+import io.blip2stream.messaging.RequestCompleted;
+import io.blip2stream.imaging.ImageLimits;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;

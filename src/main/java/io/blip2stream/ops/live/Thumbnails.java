@@ -1,8 +1,8 @@
 package io.blip2stream.ops.live;
 
-import io.blip2stream.pipeline.preprocess.ImageDecoder;
-import io.blip2stream.pipeline.preprocess.ImageLimits;
-import io.blip2stream.pipeline.preprocess.RgbImage;
+import io.blip2stream.imaging.ImageDecoder;
+import io.blip2stream.imaging.ImageLimits;
+import io.blip2stream.imaging.RgbImage;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

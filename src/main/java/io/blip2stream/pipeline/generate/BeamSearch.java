@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline.generate;
 
+import io.blip2stream.onnx.LanguageModelStep;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 

@@ -2,6 +2,7 @@ package io.blip2stream.pipeline.generate;
 
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.GenerationOverrides;
 
 /**
  * Generation settings of one request, HF names and semantics. Validated here, at the edge:
@@ -48,6 +49,45 @@ public record GenerationOptions(
         if (Double.isNaN(lengthPenalty) || Double.isInfinite(lengthPenalty)) {
             throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "length_penalty must be finite");
         }
+    }
+
+    /**
+     * The generation options of a request: each field {@code o} leaves unset from {@code defaults}. Validates every
+     * value ({@link ErrorCode#INVALID_REQUEST}, with the broken limit).
+     *
+     * @param o                 the request's options
+     * @param maxNewTokensLimit the service's ceiling on {@code max_new_tokens}
+     */
+    public static GenerationOptions merge(GenerationOptions defaults, GenerationOverrides o, int maxNewTokensLimit) {
+        int maxNew = or(o.maxNewTokens(), defaults.maxNewTokens());
+        if (maxNew > maxNewTokensLimit) {
+            throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "max_new_tokens", maxNew, maxNewTokensLimit);
+        }
+        return new GenerationOptions(
+                maxNew,
+                or(o.minNewTokens(), Math.min(defaults.minNewTokens(), maxNew)),
+                or(o.numBeams(), defaults.numBeams()),
+                or(o.lengthPenalty(), defaults.lengthPenalty()),
+                defaults.earlyStopping(),
+                or(o.doSample(), defaults.doSample()),
+                or(o.temperature(), defaults.temperature()),
+                or(o.topK(), defaults.topK()),
+                or(o.topP(), defaults.topP()),
+                or(o.repetitionPenalty(), defaults.repetitionPenalty()),
+                or(o.noRepeatNgramSize(), defaults.noRepeatNgramSize()),
+                or(o.numReturnSequences(), numReturnSequencesDefault(defaults, o)),
+                o.seed() != null ? o.seed() : defaults.seed());
+    }
+
+    /** The default count of returned sequences, kept within the requested beam count. */
+    private static int numReturnSequencesDefault(GenerationOptions defaults, GenerationOverrides o) {
+        int beams = or(o.numBeams(), defaults.numBeams());
+        boolean sample = or(o.doSample(), defaults.doSample());
+        return sample ? defaults.numReturnSequences() : Math.min(defaults.numReturnSequences(), beams);
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
     }
 
     private static void check(boolean ok, String name, long value, long limit) {

@@ -1,5 +1,8 @@
 package io.blip2stream.pipeline.preprocess;
 
+import io.blip2stream.imaging.ImageDecoder;
+import io.blip2stream.imaging.ImageLimits;
+import io.blip2stream.imaging.RgbImage;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 

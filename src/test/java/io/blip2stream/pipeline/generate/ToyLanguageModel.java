@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline.generate;
 
+import io.blip2stream.onnx.LanguageModelStep;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

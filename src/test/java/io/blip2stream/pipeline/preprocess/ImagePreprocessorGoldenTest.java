@@ -1,5 +1,8 @@
 package io.blip2stream.pipeline.preprocess;
 
+import io.blip2stream.imaging.ImageDecoder;
+import io.blip2stream.imaging.ImageLimits;
+import io.blip2stream.imaging.RgbImage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

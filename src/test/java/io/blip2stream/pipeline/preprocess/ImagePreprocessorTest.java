@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline.preprocess;
 
+import io.blip2stream.imaging.ImageLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

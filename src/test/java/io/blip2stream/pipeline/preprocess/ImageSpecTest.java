@@ -1,5 +1,7 @@
 package io.blip2stream.pipeline.preprocess;
 
+import io.blip2stream.imaging.ImageDecoder;
+import io.blip2stream.imaging.ImageLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,9 +1,0 @@
-package io.blip2stream.pipeline.preprocess;
-
-/** The data is not a decodable VP8 key frame (libwebp would refuse it too). */
-final class Vp8Exception extends RuntimeException {
-
-    Vp8Exception(String message) {
-        super(message);
-    }
-}
