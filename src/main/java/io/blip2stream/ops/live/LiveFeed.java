@@ -1,6 +1,7 @@
 package io.blip2stream.ops.live;
 
 import io.blip2stream.api.ErrorResult;
+import io.blip2stream.batching.CpuPriority;
 import io.blip2stream.messaging.RequestCompleted;
 import io.blip2stream.imaging.ImageLimits;
 import io.micrometer.core.instrument.Gauge;
@@ -28,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and the stream's figures. It observes {@link RequestCompleted} and only queues the event there
  * (bounded: at most {@link #QUEUE} events and {@link #QUEUE_BYTES} image bytes waiting); one
  * thread of its own makes the thumbnails and entries and tells the page's clients. When that
- * thread falls behind, events are counted ({@link LiveStats#skipped}) and not shown; the service
- * never waits for the page. Memory is bounded by the ring of entries, the queue and one figure
+ * thread (at nice {@link #NICE}) falls behind, events are counted ({@link LiveStats#skipped}) and
+ * not shown; the service never waits for the page. Memory is bounded by the ring of entries, the queue and one figure
  * per second of the rate window.
  */
 @ApplicationScoped
@@ -38,6 +39,8 @@ public class LiveFeed {
     private static final Logger LOG = Logger.getLogger(LiveFeed.class);
 
     static final int QUEUE = 32;
+    /** The nice value of the page's thread (Linux): below the inference thread and the batch preparation (nice 10). */
+    static final int NICE = 15;
     static final long QUEUE_BYTES = 32L * 1024 * 1024;
 
     /** What a client of the page receives. */
@@ -136,6 +139,8 @@ public class LiveFeed {
     }
 
     private void work() {
+        // thumbnails must not slow inference down: the page's thread yields to the service's
+        CpuPriority.lowerCurrentThread(NICE);
         while (!Thread.currentThread().isInterrupted()) {
             Pending p;
             try {

@@ -9,6 +9,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -44,6 +47,12 @@ class StreamPageEventsTest {
 
     @Inject
     StreamService service;
+
+    @Inject
+    LiveFeed feed;
+
+    @ConfigProperty(name = "blip2.stream-page.max-clients")
+    int maxClients;
 
     @BeforeEach
     void ready() {
@@ -114,6 +123,31 @@ class StreamPageEventsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> entry(late, id) != null);
             var seqs = late.named("entry").stream().map(e -> e.path("seq").asLong()).toList();
             assertThat(seqs).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void atMostMaxClientsBrowsersAtOnce() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> feed.listeners() == 0);
+        List<SseReader> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < maxClients; i++) {
+                open.add(new SseReader(events.toURI()));
+                assertThat(open.getLast().status()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> feed.listeners() == maxClients);
+            try (SseReader refused = new SseReader(events.toURI())) {
+                assertThat(refused.status()).isEqualTo(503);
+            }
+        } finally {
+            for (SseReader r : open) {
+                r.close();
+            }
+        }
+        // a closed browser's place is freed at the next event sent to it (the figures, every second)
+        await().atMost(Duration.ofSeconds(10)).until(() -> feed.listeners() == 0);
+        try (SseReader again = new SseReader(events.toURI())) {
+            assertThat(again.status()).isEqualTo(200);
         }
     }
 
