@@ -139,7 +139,7 @@ public class LiveFeed {
     }
 
     private void work() {
-        // thumbnails must not slow inference down: the page's thread yields to the service's
+        // the page's thread yields the CPU to inference and batch preparation
         CpuPriority.lowerCurrentThread(NICE);
         while (!Thread.currentThread().isInterrupted()) {
             Pending p;
