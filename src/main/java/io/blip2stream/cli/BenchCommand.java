@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.model.BundleException;
 import io.blip2stream.pipeline.Blip2Engine;
 import io.blip2stream.pipeline.InferenceOutcome;
@@ -84,8 +85,8 @@ public final class BenchCommand implements Command {
             return 2;
         }
         try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a, 0))) {
-            GenerationOptions options = new GenerationOptions(maxNew, maxNew, 1, 1.0, false, false, 1.0, 50, 1.0,
-                    1.0, 0, 1, null);
+            GenerationOptions options = GenerationOptions.merge(engine.defaultOptions(), overrides(maxNew),
+                    GenerationOptions.MAX_NEW_TOKENS_LIMIT);
             String promptText = a.get("--prompt", null);
             Prompt prompt = promptText == null ? new Prompt.Caption() : new Prompt.Raw(promptText);
             List<byte[]> given = new ArrayList<>();
@@ -211,5 +212,17 @@ public final class BenchCommand implements Command {
     private static String kvCache(Blip2Engine engine) {
         String where = engine.kvCacheLocation();
         return "host".equals(where) ? "in host memory" : "on " + where + " (bound)";
+    }
+
+    /**
+     * What every bench run generates, whatever the bundle's defaults: greedy, exactly
+     * {@code maxNew} tokens per image (min = max), one sequence, no logits processor at work.
+     */
+    static GenerationOverrides overrides(int maxNew) {
+        return GenerationOverrides.builder()
+                .maxNewTokens(maxNew).minNewTokens(maxNew).numBeams(1).lengthPenalty(1.0).earlyStopping(false)
+                .doSample(false).temperature(1.0).topK(50).topP(1.0).repetitionPenalty(1.0).noRepeatNgramSize(0)
+                .numReturnSequences(1)
+                .build();
     }
 }

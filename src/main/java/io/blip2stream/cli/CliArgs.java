@@ -6,6 +6,7 @@ import io.blip2stream.api.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The command line as an ordered list of options ({@code --name value} or a bare {@code --flag}),
@@ -83,30 +84,26 @@ final class CliArgs {
         return v;
     }
 
-    int getInt(String name, int fallback) {
-        String v = get(name, null);
-        try {
-            return v == null ? fallback : Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " must be an integer, got '" + v + "'");
-        }
+    /** The integer value of {@code name}, or {@code fallback} (may be null) when it is not given. */
+    Integer getInt(String name, Integer fallback) {
+        return parse(name, fallback, Integer::parseInt, "an integer");
     }
 
-    double getDouble(String name, double fallback) {
-        String v = get(name, null);
-        try {
-            return v == null ? fallback : Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " must be a number, got '" + v + "'");
-        }
+    /** The number value of {@code name}, or {@code fallback} (may be null) when it is not given. */
+    Double getDouble(String name, Double fallback) {
+        return parse(name, fallback, Double::parseDouble, "a number");
     }
 
     Long getLong(String name) {
+        return parse(name, null, Long::parseLong, "an integer");
+    }
+
+    private <T> T parse(String name, T fallback, Function<String, T> parser, String what) {
         String v = get(name, null);
         try {
-            return v == null ? null : Long.parseLong(v.trim());
+            return v == null ? fallback : parser.apply(v.trim());
         } catch (NumberFormatException e) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " must be an integer, got '" + v + "'");
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " must be " + what + ", got '" + v + "'");
         }
     }
 }

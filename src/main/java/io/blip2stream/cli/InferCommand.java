@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.model.BundleException;
 import io.blip2stream.pipeline.Blip2Engine;
 import io.blip2stream.pipeline.InferenceOutcome;
@@ -148,23 +149,28 @@ public final class InferCommand implements Command {
         return items;
     }
 
-    /** The bundle's defaults, overridden by the options given. */
-    static GenerationOptions options(CliArgs a, GenerationOptions d) {
-        int beams = a.getInt("--num-beams", d.numBeams());
-        return new GenerationOptions(
-                a.getInt("--max-new-tokens", d.maxNewTokens()),
-                a.getInt("--min-new-tokens", d.minNewTokens()),
-                beams,
-                a.getDouble("--length-penalty", d.lengthPenalty()),
-                a.has("--early-stopping") || d.earlyStopping(),
-                a.has("--do-sample") || d.doSample(),
-                a.getDouble("--temperature", d.temperature()),
-                a.getInt("--top-k", d.topK()),
-                a.getDouble("--top-p", d.topP()),
-                a.getDouble("--repetition-penalty", d.repetitionPenalty()),
-                a.getInt("--no-repeat-ngram-size", d.noRepeatNgramSize()),
-                a.getInt("--num-return-sequences", d.numReturnSequences()),
-                a.getLong("--seed"));
+    /** The bundle's defaults, overridden by the options given (the same merge as a request's {@code options}). */
+    static GenerationOptions options(CliArgs a, GenerationOptions defaults) {
+        return GenerationOptions.merge(defaults, overrides(a), GenerationOptions.MAX_NEW_TOKENS_LIMIT);
+    }
+
+    /** The generation flags given; a flag left out stays unset. */
+    static GenerationOverrides overrides(CliArgs a) {
+        return GenerationOverrides.builder()
+                .maxNewTokens(a.getInt("--max-new-tokens", null))
+                .minNewTokens(a.getInt("--min-new-tokens", null))
+                .numBeams(a.getInt("--num-beams", null))
+                .lengthPenalty(a.getDouble("--length-penalty", null))
+                .earlyStopping(a.has("--early-stopping") ? Boolean.TRUE : null)
+                .doSample(a.has("--do-sample") ? Boolean.TRUE : null)
+                .temperature(a.getDouble("--temperature", null))
+                .topK(a.getInt("--top-k", null))
+                .topP(a.getDouble("--top-p", null))
+                .repetitionPenalty(a.getDouble("--repetition-penalty", null))
+                .noRepeatNgramSize(a.getInt("--no-repeat-ngram-size", null))
+                .numReturnSequences(a.getInt("--num-return-sequences", null))
+                .seed(a.getLong("--seed"))
+                .build();
     }
 
     private static byte[] readImage(String file) {

@@ -1,5 +1,6 @@
 package io.blip2stream.model;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -66,19 +67,60 @@ public record BundleManifest(
             @JsonProperty("model_max_length") Integer modelMaxLength) {
     }
 
+    /**
+     * The image section, with Hugging Face's {@code BlipImageProcessor} meaning and defaults for
+     * every field left out: 384 x 384, convert to RGB, resize bicubic with antialias (torchvision's
+     * default), rescale by 1/255, normalise with OpenAI CLIP's mean and std. A single number for
+     * {@code image_mean} or {@code image_std} stands for all three channels, as in HF.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record ImageSection(
-            int height,
-            int width,
-            @JsonProperty("do_convert_rgb") boolean doConvertRgb,
-            @JsonProperty("do_resize") boolean doResize,
+            Integer height,
+            Integer width,
+            @JsonProperty("do_convert_rgb") Boolean doConvertRgb,
+            @JsonProperty("do_resize") Boolean doResize,
             String resample,
-            boolean antialias,
-            @JsonProperty("do_rescale") boolean doRescale,
-            @JsonProperty("rescale_factor") double rescaleFactor,
-            @JsonProperty("do_normalize") boolean doNormalize,
-            @JsonProperty("image_mean") List<Double> imageMean,
-            @JsonProperty("image_std") List<Double> imageStd) {
+            Boolean antialias,
+            @JsonProperty("do_rescale") Boolean doRescale,
+            @JsonProperty("rescale_factor") Double rescaleFactor,
+            @JsonProperty("do_normalize") Boolean doNormalize,
+            @JsonProperty("image_mean") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            List<Double> imageMean,
+            @JsonProperty("image_std") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            List<Double> imageStd) {
+
+        /** BlipImageProcessor's {@code size}. */
+        public static final int HF_SIZE = 384;
+        /** OpenAI CLIP mean (R, G, B), BlipImageProcessor's {@code image_mean}. */
+        public static final List<Double> CLIP_MEAN = List.of(0.48145466, 0.4578275, 0.40821073);
+        /** OpenAI CLIP standard deviation (R, G, B), BlipImageProcessor's {@code image_std}. */
+        public static final List<Double> CLIP_STD = List.of(0.26862954, 0.26130258, 0.27577711);
+
+        public ImageSection {
+            height = height != null ? height : HF_SIZE;
+            width = width != null ? width : HF_SIZE;
+            doConvertRgb = doConvertRgb == null || doConvertRgb;
+            doResize = doResize == null || doResize;
+            resample = resample != null ? resample : "bicubic";
+            antialias = antialias == null || antialias;
+            doRescale = doRescale == null || doRescale;
+            rescaleFactor = rescaleFactor != null ? rescaleFactor : 1.0 / 255.0;
+            doNormalize = doNormalize == null || doNormalize;
+            imageMean = channels(imageMean, CLIP_MEAN);
+            imageStd = channels(imageStd, CLIP_STD);
+        }
+
+        /** Every field at Hugging Face's default. */
+        public static ImageSection defaults() {
+            return new ImageSection(null, null, null, null, null, null, null, null, null, null, null);
+        }
+
+        private static List<Double> channels(List<Double> given, List<Double> fallback) {
+            if (given == null) {
+                return fallback;
+            }
+            return given.size() == 1 ? List.of(given.get(0), given.get(0), given.get(0)) : List.copyOf(given);
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -67,8 +67,7 @@ final class ManifestValidator {
         }
         if (m.image() == null) {
             problems.add("missing section 'image'");
-        } else if (m.image().imageMean() == null || m.image().imageMean().size() != 3
-                || m.image().imageStd() == null || m.image().imageStd().size() != 3) {
+        } else if (m.image().imageMean().size() != 3 || m.image().imageStd().size() != 3) {
             problems.add("image.image_mean and image.image_std must have 3 entries");
         }
         if (m.prompts() == null) {

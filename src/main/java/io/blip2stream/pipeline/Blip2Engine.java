@@ -64,7 +64,7 @@ public final class Blip2Engine implements InferenceEngine {
         this.formatter = PromptFormatter.of(m.prompts());
         this.numQuery = m.dims().numQueryTokens();
         this.cache = new VisionCache(config.visionCacheSize());
-        this.defaults = defaultOptions(m.generation());
+        this.defaults = GenerationOptions.fromBundle(m.generation());
         int[] eos = m.tokens().eosTokenIds().stream().mapToInt(Long::intValue).toArray();
         this.consts = new GenerationConstants(eos, m.tokens().padTokenId().intValue(), m.dims().vocabSize());
         PromptTokenizer tok = null;
@@ -86,7 +86,7 @@ public final class Blip2Engine implements InferenceEngine {
         this.tokenizer = tok;
         this.visionGraph = vg;
         this.embedsPerImage = vg.embedsPerImage();
-        this.vision = new VisionEncoder(new ImagePreprocessor(imageSpec(m.image()), config.imageLimits()), vg, cache,
+        this.vision = new VisionEncoder(new ImagePreprocessor(ImageSpec.of(m.image()), config.imageLimits()), vg, cache,
                 config.visionMaxBatch());
         LOG.infof("model %s (%s, %s) loaded from %s", m.name(), m.family(), m.dtype(), bundle.dir());
     }
@@ -98,36 +98,6 @@ public final class Blip2Engine implements InferenceEngine {
      */
     public static Blip2Engine open(Path bundleDir, EngineConfig config) {
         return new Blip2Engine(ModelBundle.open(bundleDir), config);
-    }
-
-    static ImageSpec imageSpec(BundleManifest.ImageSection s) {
-        float[] mean = new float[3];
-        float[] std = new float[3];
-        for (int i = 0; i < 3; i++) {
-            mean[i] = s.imageMean().get(i).floatValue();
-            std[i] = s.imageStd().get(i).floatValue();
-        }
-        return new ImageSpec(s.height(), s.width(), s.doConvertRgb(), s.doResize(),
-                s.resample() == null ? "bicubic" : s.resample(), s.antialias(), s.doRescale(), s.rescaleFactor(),
-                s.doNormalize(), mean, std);
-    }
-
-    static GenerationOptions defaultOptions(BundleManifest.Generation g) {
-        GenerationOptions d = GenerationOptions.greedy(20);
-        if (g == null) {
-            return d;
-        }
-        return new GenerationOptions(
-                or(g.maxNewTokens(), d.maxNewTokens()), or(g.minNewTokens(), d.minNewTokens()),
-                or(g.numBeams(), d.numBeams()), or(g.lengthPenalty(), d.lengthPenalty()),
-                Boolean.TRUE.equals(g.earlyStopping()), or(g.doSample(), d.doSample()),
-                or(g.temperature(), d.temperature()), or(g.topK(), d.topK()), or(g.topP(), d.topP()),
-                or(g.repetitionPenalty(), d.repetitionPenalty()), or(g.noRepeatNgramSize(), d.noRepeatNgramSize()),
-                or(g.numReturnSequences(), d.numReturnSequences()), null);
-    }
-
-    private static <T> T or(T v, T fallback) {
-        return v != null ? v : fallback;
     }
 
     public ModelBundle bundle() {

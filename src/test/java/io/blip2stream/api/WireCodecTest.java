@@ -71,7 +71,7 @@ class WireCodecTest {
     @Test
     void optionsHeaderDecodesAndRejectsWrongTypes() {
         assertThat(codec.decodeOptions(utf8("{\"temperature\":0.5,\"do_sample\":true,\"seed\":7}")))
-                .isEqualTo(new GenerationOverrides(null, null, null, null, true, 0.5, null, null, null, null, null, 7L, null));
+                .isEqualTo(GenerationOverrides.builder().doSample(true).temperature(0.5).seed(7L).build());
         assertThatThrownBy(() -> codec.decodeOptions(utf8("{\"num_beams\":\"many\"}")))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);

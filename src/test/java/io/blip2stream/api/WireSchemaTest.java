@@ -58,7 +58,9 @@ class WireSchemaTest {
     void questionsTheCodecWritesValidate() throws IOException {
         QuestionRequest q = new QuestionRequest("q", Task.CHAT, "and?", List.of(new ChatTurn("what?", "cat")), null,
                 new ImageRef("AAAA", null),
-                new GenerationOverrides(5, 1, 2, 1.0, false, 1.0, 50, 1.0, 1.0, 0, 2, 3L, true));
+                GenerationOverrides.builder().maxNewTokens(5).minNewTokens(1).numBeams(2).lengthPenalty(1.0)
+                        .earlyStopping(true).doSample(false).temperature(1.0).topK(50).topP(1.0).repetitionPenalty(1.0)
+                        .noRepeatNgramSize(0).numReturnSequences(2).seed(3L).returnTokenIds(true).build());
         byte[] value = codec.encode(q);
 
         assertThat(validate("question.schema.json", value)).isEmpty();

@@ -132,8 +132,7 @@ class ServiceFlowTest {
                         prompt = new Prompt.Chat(List.of(new Prompt.Turn("what is it?", "a pattern")), "which colours?");
                     }
                     case 2 -> {
-                        GenerationOverrides wire = new GenerationOverrides(3, null, null, null, null, null, null, null, null, null,
-                                null, null, true);
+                        GenerationOverrides wire = GenerationOverrides.builder().maxNewTokens(3).returnTokenIds(true).build();
                         q = new QuestionRequest(id, Task.CAPTION, null, null, null, ref, wire);
                         prompt = new Prompt.Caption();
                         options = GenerationOptions.merge(defaults, wire, Integer.MAX_VALUE);

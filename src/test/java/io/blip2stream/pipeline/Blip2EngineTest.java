@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline;
 
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.blip2stream.imaging.Png;
@@ -76,7 +77,8 @@ class Blip2EngineTest {
 
     @Test
     void samplingWithoutASeedIsReproducibleFromTheRequestIdAndBatchIndependent() {
-        GenerationOptions sample = new GenerationOptions(12, 0, 1, 1.0, false, true, 1.5, 0, 1.0, 1.0, 0, 1, null);
+        GenerationOptions sample = GenerationOptions.of(GenerationOverrides.builder().maxNewTokens(12).doSample(true)
+                .temperature(1.5).topK(0).build());
         byte[] a = Fixtures.imageBytes("photo_640x480.jpg");
         byte[] b = Fixtures.imageBytes("gray_256x256.png");
         List<InferenceRequest> batch = List.of(

@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline;
 
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.blip2stream.testing.Fixtures;
 import io.blip2stream.testing.Fixtures.Case;
@@ -44,7 +45,8 @@ class DeviceDecodingLoopTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tiny-opt", "tiny-t5", "tiny-opt-fp16"})
     void sampledSequencesAreTheHostLoopsForTheSameSeed(String bundle) {
-        GenerationOptions sample = new GenerationOptions(12, 0, 1, 1.0, false, true, 0.9, 20, 0.95, 1.1, 0, 3, 7L);
+        GenerationOptions sample = GenerationOptions.of(GenerationOverrides.builder().maxNewTokens(12).doSample(true)
+                .temperature(0.9).topK(20).topP(0.95).repetitionPenalty(1.1).numReturnSequences(3).seed(7L).build());
         List<InferenceRequest> requests = List.of(
                 new InferenceRequest("a", Fixtures.imageBytes("photo_640x480.jpg"), new Prompt.Caption(), sample),
                 new InferenceRequest("b", Fixtures.imageBytes("bmp_100x80.bmp"), new Prompt.Raw("Question: what? Answer:"), sample),

@@ -1,5 +1,6 @@
 package io.blip2stream.testing;
 
+import io.blip2stream.api.GenerationOverrides;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -166,17 +167,10 @@ public final class Fixtures {
             @JsonProperty("no_repeat_ngram_size") Integer noRepeatNgramSize) {
 
         public GenerationOptions toOptions() {
-            return new GenerationOptions(
-                    maxNewTokens == null ? 20 : maxNewTokens,
-                    minNewTokens == null ? 0 : minNewTokens,
-                    numBeams == null ? 1 : numBeams,
-                    lengthPenalty == null ? 1.0 : lengthPenalty,
-                    earlyStopping != null && earlyStopping,
-                    false, 1.0, 50, 1.0,
-                    repetitionPenalty == null ? 1.0 : repetitionPenalty,
-                    noRepeatNgramSize == null ? 0 : noRepeatNgramSize,
-                    numReturnSequences == null ? 1 : numReturnSequences,
-                    null);
+            return GenerationOptions.of(GenerationOverrides.builder()
+                    .maxNewTokens(maxNewTokens).minNewTokens(minNewTokens).numBeams(numBeams).lengthPenalty(lengthPenalty)
+                    .earlyStopping(earlyStopping).repetitionPenalty(repetitionPenalty).noRepeatNgramSize(noRepeatNgramSize)
+                    .numReturnSequences(numReturnSequences).build());
         }
     }
 }

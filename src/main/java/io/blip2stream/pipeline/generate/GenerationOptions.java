@@ -3,10 +3,16 @@ package io.blip2stream.pipeline.generate;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.GenerationOverrides;
+import io.blip2stream.model.BundleManifest;
 
 /**
  * Generation settings of one request, HF names and semantics. Validated here, at the edge:
  * an out-of-range value is an {@link ErrorCode#INVALID_REQUEST} carrying the broken limit.
+ *
+ * <p>Made in one way on every path (the wire, {@code infer}, {@code bench}, the bundle's own
+ * defaults): {@link #merge} of defaults and {@link GenerationOverrides}. Code that wants given
+ * values over Hugging Face's defaults names them: {@code GenerationOptions.of(GenerationOverrides
+ * .builder().numBeams(3).build())}.
  *
  * @param seed sampling seed; null = derived from the request id (still reproducible)
  */
@@ -51,12 +57,20 @@ public record GenerationOptions(
         }
     }
 
+    /** Hugging Face's {@code GenerationConfig} defaults: greedy, 20 new tokens. */
+    public static final GenerationOptions HF_DEFAULTS = greedy(20);
+
     /**
-     * The generation options of a request: each field {@code o} leaves unset from {@code defaults}. Validates every
+     * The one merge: {@code defaults ⊕ o}, each field {@code o} leaves unset from {@code defaults}.
+     * An unset {@code min_new_tokens} is kept within {@code max_new_tokens}, and an unset
+     * {@code num_return_sequences} within {@code num_beams} (without sampling), so that a default
+     * never makes a valid request invalid; a value set explicitly is taken as it is. Validates every
      * value ({@link ErrorCode#INVALID_REQUEST}, with the broken limit).
      *
-     * @param o                 the request's options
-     * @param maxNewTokensLimit the service's ceiling on {@code max_new_tokens}
+     * @param defaults          the bundle's defaults ({@link #fromBundle}), or HF's
+     * @param o                 the overrides (a request's options, infer's flags, bench's settings)
+     * @param maxNewTokensLimit the ceiling on {@code max_new_tokens} (the service's
+     *                          {@code blip2.limits.max-new-tokens}, or {@link #MAX_NEW_TOKENS_LIMIT})
      */
     public static GenerationOptions merge(GenerationOptions defaults, GenerationOverrides o, int maxNewTokensLimit) {
         int maxNew = or(o.maxNewTokens(), defaults.maxNewTokens());
@@ -68,7 +82,7 @@ public record GenerationOptions(
                 or(o.minNewTokens(), Math.min(defaults.minNewTokens(), maxNew)),
                 or(o.numBeams(), defaults.numBeams()),
                 or(o.lengthPenalty(), defaults.lengthPenalty()),
-                defaults.earlyStopping(),
+                or(o.earlyStopping(), defaults.earlyStopping()),
                 or(o.doSample(), defaults.doSample()),
                 or(o.temperature(), defaults.temperature()),
                 or(o.topK(), defaults.topK()),
@@ -84,6 +98,30 @@ public record GenerationOptions(
         int beams = or(o.numBeams(), defaults.numBeams());
         boolean sample = or(o.doSample(), defaults.doSample());
         return sample ? defaults.numReturnSequences() : Math.min(defaults.numReturnSequences(), beams);
+    }
+
+    /** HF's defaults with the values {@code o} sets (limit {@link #MAX_NEW_TOKENS_LIMIT}). */
+    public static GenerationOptions of(GenerationOverrides o) {
+        return merge(HF_DEFAULTS, o, MAX_NEW_TOKENS_LIMIT);
+    }
+
+    /**
+     * A bundle's defaults: its manifest's {@code generation} section over HF's defaults (absent
+     * section or field: HF's value). {@code early_stopping} other than {@code true} (HF also allows
+     * {@code "never"}) is false.
+     */
+    public static GenerationOptions fromBundle(BundleManifest.Generation g) {
+        if (g == null) {
+            return HF_DEFAULTS;
+        }
+        return of(GenerationOverrides.builder()
+                .maxNewTokens(g.maxNewTokens()).minNewTokens(g.minNewTokens()).numBeams(g.numBeams())
+                .lengthPenalty(g.lengthPenalty())
+                .earlyStopping(g.earlyStopping() == null ? null : Boolean.TRUE.equals(g.earlyStopping()))
+                .doSample(g.doSample()).temperature(g.temperature()).topK(g.topK()).topP(g.topP())
+                .repetitionPenalty(g.repetitionPenalty()).noRepeatNgramSize(g.noRepeatNgramSize())
+                .numReturnSequences(g.numReturnSequences())
+                .build());
     }
 
     private static <T> T or(T value, T fallback) {
@@ -104,8 +142,7 @@ public record GenerationOptions(
 
     /** Options that may share one language-model run: everything but the seed. */
     public GenerationOptions batchKey() {
-        return new GenerationOptions(maxNewTokens, minNewTokens, numBeams, lengthPenalty, earlyStopping, doSample,
-                temperature, topK, topP, repetitionPenalty, noRepeatNgramSize, numReturnSequences, null);
+        return withSeed(null);
     }
 
     public GenerationOptions withSeed(Long newSeed) {

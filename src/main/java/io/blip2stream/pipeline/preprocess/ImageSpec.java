@@ -1,8 +1,9 @@
 package io.blip2stream.pipeline.preprocess;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.blip2stream.model.BundleManifest;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -72,31 +73,19 @@ public record ImageSpec(
     }
 
     /**
-     * Reads a manifest's {@code "image"} section (names as in {@code src/docs/bundle-format.md});
-     * {@code height} and {@code width} are required, anything else absent takes
-     * {@code BlipImageProcessor}'s default.
+     * The spec of a manifest's {@code "image"} section (names as in
+     * {@code src/docs/bundle-format.md}), whose absent fields already hold
+     * {@code BlipImageProcessor}'s defaults ({@link BundleManifest.ImageSection}).
+     *
+     * @throws IllegalArgumentException when the section is missing or a value is out of range
      */
-    public static ImageSpec fromManifest(JsonNode image) {
-        if (image == null || !image.isObject()) {
+    public static ImageSpec of(BundleManifest.ImageSection image) {
+        if (image == null) {
             throw new IllegalArgumentException("the manifest has no \"image\" object");
         }
-        for (String required : new String[] {"height", "width"}) {
-            if (!image.path(required).canConvertToInt()) {
-                throw new IllegalArgumentException("manifest image." + required + " must be an integer");
-            }
-        }
-        return new ImageSpec(
-                image.get("height").asInt(),
-                image.get("width").asInt(),
-                image.path("do_convert_rgb").asBoolean(true),
-                image.path("do_resize").asBoolean(true),
-                image.path("resample").asText("bicubic"),
-                image.path("antialias").asBoolean(true),
-                image.path("do_rescale").asBoolean(true),
-                image.path("rescale_factor").asDouble(1.0 / 255.0),
-                image.path("do_normalize").asBoolean(true),
-                floats(image.get("image_mean"), CLIP_MEAN, "image_mean"),
-                floats(image.get("image_std"), CLIP_STD, "image_std"));
+        return new ImageSpec(image.height(), image.width(), image.doConvertRgb(), image.doResize(), image.resample(),
+                image.antialias(), image.doRescale(), image.rescaleFactor(), image.doNormalize(),
+                floats(image.imageMean()), floats(image.imageStd()));
     }
 
     /** The resampling filter named by {@link #resample()}. */
@@ -137,23 +126,11 @@ public record ImageSpec(
                 + ", std=" + (doNormalize ? Arrays.toString(std) : "off") + "]";
     }
 
-    private static float[] floats(JsonNode node, float[] fallback, String what) {
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (node.isNumber()) {
-            return new float[] {node.floatValue(), node.floatValue(), node.floatValue()};
-        }
-        if (!node.isArray()) {
-            throw new IllegalArgumentException("manifest image." + what + " must be a number or a list");
-        }
-        float[] out = new float[node.size()];
+    /** The same rounding as {@code torch.tensor(list)}: double to float32. */
+    private static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!node.get(i).isNumber()) {
-                throw new IllegalArgumentException("manifest image." + what + " must hold numbers");
-            }
-            // the same rounding as torch.tensor(list): double -> float32
-            out[i] = (float) node.get(i).doubleValue();
+            out[i] = values.get(i).floatValue();
         }
         return out;
     }

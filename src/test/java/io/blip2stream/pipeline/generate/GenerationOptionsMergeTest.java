@@ -3,6 +3,7 @@ package io.blip2stream.pipeline.generate;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.GenerationOverrides;
+import io.blip2stream.model.BundleManifest;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,27 +11,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GenerationOptionsMergeTest {
 
-    private static final GenerationOptions DEFAULTS = GenerationOptions.greedy(20);
+    private static final GenerationOptions DEFAULTS = GenerationOptions.HF_DEFAULTS;
+
+    private static GenerationOverrides.Builder set() {
+        return GenerationOverrides.builder();
+    }
 
     @Test
     void noOptionsGivesTheDefaults() {
         assertThat(GenerationOptions.merge(DEFAULTS, GenerationOverrides.NONE, 64)).isEqualTo(DEFAULTS);
         assertThat(GenerationOverrides.NONE.wantsTokenIds()).isFalse();
+        assertThat(DEFAULTS).isEqualTo(GenerationOptions.greedy(20));
     }
 
     @Test
     void setFieldsOverrideDefaults() {
-        GenerationOverrides o = new GenerationOverrides(8, 2, 3, 0.5, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L, true);
+        GenerationOverrides o = set().maxNewTokens(8).minNewTokens(2).numBeams(3).lengthPenalty(0.5).earlyStopping(true)
+                .doSample(true).temperature(0.7).topK(10).topP(0.9).repetitionPenalty(1.2).noRepeatNgramSize(2)
+                .numReturnSequences(3).seed(42L).returnTokenIds(true).build();
 
         GenerationOptions g = GenerationOptions.merge(DEFAULTS, o, 64);
 
-        assertThat(g).isEqualTo(new GenerationOptions(8, 2, 3, 0.5, false, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L));
+        assertThat(g).isEqualTo(new GenerationOptions(8, 2, 3, 0.5, true, true, 0.7, 10, 0.9, 1.2, 2, 3, 42L));
         assertThat(o.wantsTokenIds()).isTrue();
     }
 
     @Test
-    void maxNewTokensAboveTheServiceLimitIsInvalidWithTheLimit() {
-        GenerationOverrides o = new GenerationOverrides(100, null, null, null, null, null, null, null, null, null, null, null, null);
+    void maxNewTokensAboveTheLimitIsInvalidWithTheLimit() {
+        GenerationOverrides o = set().maxNewTokens(100).build();
 
         assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, o, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> {
@@ -42,9 +50,9 @@ class GenerationOptionsMergeTest {
 
     @Test
     void outOfRangeValuesAreInvalidRequests() {
-        GenerationOverrides beams = new GenerationOverrides(null, null, 17, null, null, null, null, null, null, null, null, null, null);
-        GenerationOverrides topP = new GenerationOverrides(null, null, null, null, null, null, null, 1.5, null, null, null, null, null);
-        GenerationOverrides returns = new GenerationOverrides(null, null, 2, null, null, null, null, null, null, null, 3, null, null);
+        GenerationOverrides beams = set().numBeams(17).build();
+        GenerationOverrides topP = set().topP(1.5).build();
+        GenerationOverrides returns = set().numBeams(2).numReturnSequences(3).build();
 
         assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, beams, 64))
                 .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.limit()).hasValue(16));
@@ -55,10 +63,45 @@ class GenerationOptionsMergeTest {
     }
 
     @Test
-    void smallMaxNewTokensKeepsADefaultMinimumWithinRange() {
-        GenerationOptions defaults = new GenerationOptions(20, 5, 1, 1.0, false, false, 1.0, 50, 1.0, 1.0, 0, 1, null);
-        GenerationOverrides o = new GenerationOverrides(3, null, null, null, null, null, null, null, null, null, null, null, null);
+    void defaultsAreKeptWithinWhatTheOverridesSet() {
+        GenerationOptions defaults = GenerationOptions.of(set().minNewTokens(5).numBeams(4).numReturnSequences(4).build());
 
-        assertThat(GenerationOptions.merge(defaults, o, 64).minNewTokens()).isEqualTo(3);
+        GenerationOptions fewTokens = GenerationOptions.merge(defaults, set().maxNewTokens(3).build(), 64);
+        GenerationOptions oneBeam = GenerationOptions.merge(defaults, set().numBeams(1).build(), 64);
+        GenerationOptions sampled = GenerationOptions.merge(defaults, set().numBeams(1).doSample(true).build(), 64);
+
+        assertThat(fewTokens.minNewTokens()).isEqualTo(3);
+        assertThat(oneBeam.numReturnSequences()).isEqualTo(1);
+        assertThat(sampled.numReturnSequences()).as("sampling may return more sequences than beams").isEqualTo(4);
+    }
+
+    @Test
+    void explicitValuesAreNotClamped() {
+        GenerationOverrides o = set().maxNewTokens(3).minNewTokens(5).build();
+
+        assertThatThrownBy(() -> GenerationOptions.merge(DEFAULTS, o, 64))
+                .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.detail()).contains("min_new_tokens"));
+    }
+
+    @Test
+    void bundleDefaultsFillHuggingFacesDefaults() {
+        BundleManifest.Generation g = new BundleManifest.Generation(30, null, 3, 1.5, "never", null, null, null, null,
+                1.3, 2, null);
+        BundleManifest.Generation early = new BundleManifest.Generation(null, null, 2, null, true, null, null, null,
+                null, null, null, 2);
+
+        assertThat(GenerationOptions.fromBundle(null)).isEqualTo(DEFAULTS);
+        assertThat(GenerationOptions.fromBundle(g))
+                .isEqualTo(new GenerationOptions(30, 0, 3, 1.5, false, false, 1.0, 50, 1.0, 1.3, 2, 1, null));
+        assertThat(GenerationOptions.fromBundle(early).earlyStopping()).isTrue();
+        assertThat(GenerationOptions.fromBundle(early).numReturnSequences()).isEqualTo(2);
+    }
+
+    @Test
+    void theSeedIsNotPartOfTheBatchKey() {
+        GenerationOptions seeded = GenerationOptions.of(set().doSample(true).seed(9L).build());
+
+        assertThat(seeded.batchKey()).isEqualTo(GenerationOptions.of(set().doSample(true).build()));
+        assertThat(seeded.withSeed(3L).seed()).isEqualTo(3L);
     }
 }

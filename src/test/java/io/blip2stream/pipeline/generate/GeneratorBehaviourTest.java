@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline.generate;
 
+import io.blip2stream.api.GenerationOverrides;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,7 +24,9 @@ class GeneratorBehaviourTest {
 
     static GenerationOptions opts(int maxNew, int beams, double lp, boolean es, boolean sample, double temperature,
                                   int topK, double topP, double rep, int ngram, int returns) {
-        return new GenerationOptions(maxNew, 0, beams, lp, es, sample, temperature, topK, topP, rep, ngram, returns, null);
+        return GenerationOptions.of(GenerationOverrides.builder().maxNewTokens(maxNew).minNewTokens(0).numBeams(beams)
+                .lengthPenalty(lp).earlyStopping(es).doSample(sample).temperature(temperature).topK(topK).topP(topP)
+                .repetitionPenalty(rep).noRepeatNgramSize(ngram).numReturnSequences(returns).build());
     }
 
     static Stream<Arguments> optionSets() {

@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline.generate;
 
+import io.blip2stream.api.GenerationOverrides;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,10 +49,13 @@ class GeneratorGoldenTest {
     void matchesHuggingFace(String name, JsonNode c, ToyLanguageModel.Mode mode) {
         JsonNode o = c.get("options");
         int beams = o.path("num_beams").asInt(1);
-        GenerationOptions options = new GenerationOptions(o.get("max_new_tokens").asInt(), o.path("min_new_tokens").asInt(0),
-                beams, o.path("length_penalty").asDouble(1.0), c.get("early_stopping").asText().equals("true"),
-                false, 1.0, 50, 1.0, o.path("repetition_penalty").asDouble(1.0), o.path("no_repeat_ngram_size").asInt(0),
-                o.path("num_return_sequences").asInt(1), null);
+        GenerationOptions options = GenerationOptions.of(GenerationOverrides.builder()
+                .maxNewTokens(o.get("max_new_tokens").asInt()).minNewTokens(o.path("min_new_tokens").asInt(0))
+                .numBeams(beams).lengthPenalty(o.path("length_penalty").asDouble(1.0))
+                .earlyStopping(c.get("early_stopping").asText().equals("true"))
+                .repetitionPenalty(o.path("repetition_penalty").asDouble(1.0))
+                .noRepeatNgramSize(o.path("no_repeat_ngram_size").asInt(0))
+                .numReturnSequences(o.path("num_return_sequences").asInt(1)).build());
         EarlyStopping es = switch (c.get("early_stopping").asText()) {
             case "true" -> EarlyStopping.TRUE;
             case "never" -> EarlyStopping.NEVER;
@@ -96,9 +100,11 @@ class GeneratorGoldenTest {
     void processorsMatchHuggingFace(String name, JsonNode c) {
         JsonNode spec = c.get("spec");
         boolean beam = spec.path("beam").asBoolean(false);
-        GenerationOptions options = new GenerationOptions(20, spec.path("min_new_tokens").asInt(0), beam ? 2 : 1, 1.0, false,
-                true, spec.path("temperature").asDouble(1.0), spec.path("top_k").asInt(0), spec.path("top_p").asDouble(1.0),
-                spec.path("repetition_penalty").asDouble(1.0), spec.path("no_repeat_ngram_size").asInt(0), 1, 1L);
+        GenerationOptions options = GenerationOptions.of(GenerationOverrides.builder()
+                .minNewTokens(spec.path("min_new_tokens").asInt(0)).numBeams(beam ? 2 : 1).doSample(true)
+                .temperature(spec.path("temperature").asDouble(1.0)).topK(spec.path("top_k").asInt(0))
+                .topP(spec.path("top_p").asDouble(1.0)).repetitionPenalty(spec.path("repetition_penalty").asDouble(1.0))
+                .noRepeatNgramSize(spec.path("no_repeat_ngram_size").asInt(0)).numReturnSequences(1).seed(1L).build());
         GenerationConstants consts = new GenerationConstants(ToyGolden.ints(c.get("eos_token_ids")), ToyGolden.pad(), ToyGolden.vocab());
         LogitsPipeline pipeline = new LogitsPipeline(options, consts, beam);
         int promptLength = c.get("prompt_length").asInt();

@@ -1,5 +1,6 @@
 package io.blip2stream.pipeline.generate;
 
+import io.blip2stream.api.GenerationOverrides;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ class SamplingStatisticsTest {
     private static final double[] CHI2_999 = {0, 10.83, 13.82, 16.27, 18.47, 20.52, 22.46, 24.32};
 
     private static long[] counts(double temperature, int topK, double topP) {
-        GenerationOptions o = new GenerationOptions(TOKENS, 0, 1, 1.0, false, true, temperature, topK, topP, 1.0, 0, 1, null);
+        GenerationOptions o = GenerationOptions.of(GenerationOverrides.builder().maxNewTokens(TOKENS).doSample(true)
+                .temperature(temperature).topK(topK).topP(topP).build());
         List<RowInput> rows = new ArrayList<>();
         for (int r = 0; r < ROWS; r++) {
             rows.add(new RowInput(new int[] {0}, 7L * r + 3));
