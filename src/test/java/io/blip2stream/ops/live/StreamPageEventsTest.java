@@ -21,6 +21,7 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -78,12 +79,14 @@ class StreamPageEventsTest {
     void eventsCarryEachResultWithItsThumbnailAndTheFigures() throws Exception {
         String caption = "page-sse-caption-" + UUID.randomUUID();
         String question = "page-sse-vqa-" + UUID.randomUUID();
+        String broken = "page-sse-broken-" + UUID.randomUUID();
         try (SseReader sse = new SseReader(events.toURI()); PageTraffic traffic = new PageTraffic()) {
             assertThat(sse.status()).isEqualTo(200);
             assertThat(sse.contentType()).startsWith("text/event-stream");
             traffic.caption(caption, Fixtures.imageBytes("photo_640x480.jpg"));
             traffic.question(question, HOSTILE, Fixtures.imageBytes("exif_rotated_6.jpg"));
-            Map<String, JsonNode> results = traffic.awaitResults(Set.of(caption, question));
+            traffic.caption(broken, "<svg onload=alert(1)> not an image".getBytes(StandardCharsets.UTF_8));
+            Map<String, JsonNode> results = traffic.awaitResults(Set.of(caption, question, broken));
 
             await().atMost(Duration.ofSeconds(30)).until(() -> entry(sse, caption) != null && entry(sse, question) != null);
             JsonNode c = entry(sse, caption);
@@ -103,12 +106,21 @@ class StreamPageEventsTest {
                     LiveText.MAX_TEXT));
             assertThat(q.path("seq").asLong()).isGreaterThan(0);
 
+            await().atMost(Duration.ofSeconds(30)).until(() -> entry(sse, broken) != null);
+            JsonNode b = entry(sse, broken);
+            assertThat(b.path("errorCode").asText()).isEqualTo(results.get(broken).at("/error/code").asText())
+                    .isEqualTo("UNSUPPORTED_IMAGE_FORMAT"); // SVG, sniffed
+            assertThat(b.path("errorMessage").asText()).isNotBlank();
+            assertThat(b.has("text")).isFalse();
+            assertThat(b.has("thumbnail")).as("no thumbnail of bytes that are no image").isFalse();
+
             await().atMost(Duration.ofSeconds(10)).until(() -> !sse.named("stats").isEmpty());
             JsonNode stats = sse.named("stats").getLast();
             assertThat(stats.has("perSecond")).isTrue();
             assertThat(stats.path("queueDepth").isIntegralNumber()).isTrue();
             assertThat(stats.path("inFlight").isIntegralNumber()).isTrue();
-            await().atMost(Duration.ofSeconds(15)).until(() -> sse.named("stats").getLast().path("results").asLong() >= 2);
+            await().atMost(Duration.ofSeconds(15)).until(() -> sse.named("stats").getLast().path("results").asLong() >= 3);
+            assertThat(sse.named("stats").getLast().path("errors").asLong()).isPositive();
         }
     }
 
