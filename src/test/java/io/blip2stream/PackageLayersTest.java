@@ -33,6 +33,7 @@ class PackageLayersTest {
             Set.of("cli"),
             Set.of("ops", "ops.topics", "ops.live"),
             Set.of("messaging"),
+            Set.of("config"),
             Set.of("pipeline", "pipeline.generate", "pipeline.preprocess", "batching"),
             Set.of("onnx", "onnx.capi", "imaging", "imaging.webp"),
             Set.of("api", "model"));

@@ -84,7 +84,7 @@ public final class BenchCommand implements Command {
                     new Blip2Exception(ErrorCode.INVALID_REQUEST, "--batch-sizes must be integers: " + e.getMessage())))));
             return 2;
         }
-        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a, 0))) {
+        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a).withVisionCacheSize(0))) {
             GenerationOptions options = GenerationOptions.merge(engine.defaultOptions(), overrides(maxNew),
                     GenerationOptions.MAX_NEW_TOKENS_LIMIT);
             String promptText = a.get("--prompt", null);

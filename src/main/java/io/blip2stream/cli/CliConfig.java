@@ -1,8 +1,9 @@
 package io.blip2stream.cli;
 
+import io.blip2stream.config.Blip2Config;
 import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
-import org.eclipse.microprofile.config.Config;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,8 @@ import java.net.URL;
 /**
  * The application's configuration for commands that run without booting Quarkus: the packaged
  * {@code application.properties} with its {@code ${ENV_VAR:default}} expressions, under system
- * properties and environment variables — the same names and defaults the service reads.
+ * properties and environment variables — the same names, defaults and {@link Blip2Config} tree
+ * the service reads.
  */
 final class CliConfig {
 
@@ -21,8 +23,9 @@ final class CliConfig {
     private CliConfig() {
     }
 
-    static Config load() {
-        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors();
+    static SmallRyeConfig load() {
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors()
+                .withMapping(Blip2Config.class);
         URL properties = CliConfig.class.getClassLoader().getResource("application.properties");
         if (properties != null) {
             try {
@@ -32,5 +35,10 @@ final class CliConfig {
             }
         }
         return builder.build();
+    }
+
+    /** The {@code blip2.*} settings. */
+    static Blip2Config settings() {
+        return load().getConfigMapping(Blip2Config.class);
     }
 }

@@ -60,7 +60,7 @@ public final class InferCommand implements Command {
             err.println(usage());
             return 2;
         }
-        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a, 256))) {
+        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a))) {
             GenerationOptions options = options(a, engine.defaultOptions());
             String question = a.get("--question", null);
             List<InferenceRequest> batch = new ArrayList<>();

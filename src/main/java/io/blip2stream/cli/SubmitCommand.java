@@ -3,6 +3,7 @@ package io.blip2stream.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.config.Blip2Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,7 +15,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.Config;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,7 +45,6 @@ public final class SubmitCommand implements Command {
     public static final int NO_RESULT = 3;
 
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final int DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -69,10 +68,9 @@ public final class SubmitCommand implements Command {
             err.println("submit: cannot read the image: " + e);
             return USAGE_ERROR;
         }
-        Config config = CliConfig.load();
-        WireTopics topics = WireTopics.fromConfig(config);
-        int maxMessageBytes = config.getOptionalValue("blip2.kafka.max-message-bytes", Integer.class)
-                .orElse(DEFAULT_MAX_MESSAGE_BYTES);
+        Blip2Config config = CliConfig.settings();
+        WireTopics topics = WireTopics.of(config);
+        int maxMessageBytes = config.kafka().maxMessageBytes();
         String id = parsed.id().orElseGet(() -> UUID.randomUUID().toString());
         ProducerRecord<byte[], byte[]> request;
         try {

@@ -1,6 +1,7 @@
 package io.blip2stream.messaging;
 
 import io.blip2stream.api.WireResult;
+import io.blip2stream.config.Blip2Config;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -15,7 +16,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -63,20 +63,8 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
-    @ConfigProperty(name = "blip2.topics.images")
-    String imagesTopic;
-
-    @ConfigProperty(name = "blip2.topics.questions")
-    String questionsTopic;
-
-    @ConfigProperty(name = "blip2.kafka.transactional-id-prefix")
-    String transactionalIdPrefix;
-
-    @ConfigProperty(name = "blip2.kafka.max-message-bytes")
-    int maxMessageBytes;
-
-    @ConfigProperty(name = "blip2.kafka.delivery-timeout-ms")
-    int deliveryTimeoutMs;
+    @Inject
+    Blip2Config config;
 
     private final String instanceId = UUID.randomUUID().toString();
     private final TransactionalWriter<Ticket> writer = new TransactionalWriter<>(this::openProducer, this::groupMetadata,
@@ -106,7 +94,7 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
 
     /** The transactional.id of this instance's producer: the configured prefix + a random UUID. */
     public String transactionalId() {
-        return transactionalIdPrefix + "-" + instanceId;
+        return config.kafka().transactionalIdPrefix() + "-" + instanceId;
     }
 
     private Producer<byte[], byte[]> openProducer() {
@@ -120,9 +108,9 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxMessageBytes);
-        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
-        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(20_000, deliveryTimeoutMs));
+        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.kafka().maxMessageBytes());
+        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, config.kafka().deliveryTimeoutMs());
+        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(20_000, config.kafka().deliveryTimeoutMs()));
         return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -150,7 +138,7 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
 
     @Override
     public void close() {
-        writer.close(Duration.ofMillis(deliveryTimeoutMs).plusSeconds(5));
+        writer.close(Duration.ofMillis(config.kafka().deliveryTimeoutMs()).plusSeconds(5));
     }
 
     @Override
@@ -169,10 +157,10 @@ public class ExactlyOnceDelivery implements ResultDelivery, KafkaConsumerRebalan
     }
 
     private String channelOf(String topic) {
-        if (topic.equals(imagesTopic)) {
+        if (topic.equals(config.topics().images())) {
             return Channels.IMAGES_IN;
         }
-        if (topic.equals(questionsTopic)) {
+        if (topic.equals(config.topics().questions())) {
             return Channels.QUESTIONS_IN;
         }
         throw new IllegalStateException("partitions of " + topic + " assigned to an input channel");

@@ -4,13 +4,13 @@ import io.blip2stream.api.ErrorResult;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
 import io.blip2stream.api.WireResult;
+import io.blip2stream.config.Blip2Config;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -52,28 +52,19 @@ public class ResultPublisher {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
     Emitter<byte[]> deadLetters;
 
-    @ConfigProperty(name = "blip2.cloud-events.source")
-    String ceSource;
-
-    @ConfigProperty(name = "blip2.topics.captions")
-    String captionsTopic;
-
-    @ConfigProperty(name = "blip2.topics.answers")
-    String answersTopic;
-
-    @ConfigProperty(name = "blip2.topics.dlq")
-    String deadLetterTopic;
+    @Inject
+    Blip2Config config;
 
     /**
      * The records of the result of a request that came from {@code origin}: the result on its
      * task's topic, then for an error the original record on the dead-letter topic.
      */
     public List<ProducerRecord<byte[], byte[]>> records(IncomingRecord origin, WireResult result) {
-        String topic = result.task().isCaption() ? captionsTopic : answersTopic;
+        String topic = result.task().isCaption() ? config.topics().captions() : config.topics().answers();
         ProducerRecord<byte[], byte[]> written = new ProducerRecord<>(topic, null, origin.key(), codec.encode(result),
                 resultHeaders(origin, result));
         if (result instanceof ErrorResult error) {
-            return List.of(written, new ProducerRecord<>(deadLetterTopic, null, origin.key(), original(origin),
+            return List.of(written, new ProducerRecord<>(config.topics().dlq(), null, origin.key(), original(origin),
                     deadLetterHeaders(origin, error)));
         }
         return List.of(written);
@@ -105,7 +96,7 @@ public class ResultPublisher {
         RecordHeaders h = new RecordHeaders();
         add(h, WireHeaders.CE_ID, origin.source().asId());
         add(h, WireHeaders.CE_TYPE, type);
-        add(h, WireHeaders.CE_SOURCE, ceSource);
+        add(h, WireHeaders.CE_SOURCE, config.cloudEvents().source());
         add(h, WireHeaders.CE_SPECVERSION, WireHeaders.CE_SPECVERSION_VALUE);
         add(h, WireHeaders.CE_TIME, Instant.now().toString());
         add(h, WireHeaders.CONTENT_TYPE, WireHeaders.JSON_CONTENT_TYPE);

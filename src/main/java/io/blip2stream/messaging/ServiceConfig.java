@@ -1,101 +1,72 @@
 package io.blip2stream.messaging;
 
 import io.blip2stream.batching.BatchPolicy;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.blip2stream.config.Blip2Config;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
-/**
- * The service's settings, read once from the {@code blip2.*} keys (defaults and environment
- * variable names in application.properties).
- */
-@ApplicationScoped
+/** The stream service's view of the {@code blip2.*} settings ({@link Blip2Config}). */
+@Singleton
 public class ServiceConfig {
 
-    @ConfigProperty(name = "blip2.bundle")
-    String bundle;
+    private final Blip2Config config;
 
-    @ConfigProperty(name = "blip2.max-in-flight")
-    int maxInFlight;
+    @Inject
+    public ServiceConfig(Blip2Config config) {
+        this.config = config;
+    }
 
-    @ConfigProperty(name = "blip2.batching.max-batch-size")
-    int maxBatchSize;
-
-    @ConfigProperty(name = "blip2.batching.max-wait-ms")
-    long maxWaitMs;
-
-    @ConfigProperty(name = "blip2.deadline-ms")
-    long deadlineMs;
-
-    /** Shared with the engine's decoder limits (EngineConfig), so one key bounds image bytes everywhere. */
-    @ConfigProperty(name = "blip2.image.max-bytes", defaultValue = "20971520")
-    int maxImageBytes;
-
-    @ConfigProperty(name = "blip2.limits.max-question-chars")
-    int maxQuestionChars;
-
-    @ConfigProperty(name = "blip2.limits.max-new-tokens")
-    int maxNewTokens;
-
-    @ConfigProperty(name = "blip2.fetch.file-root")
-    Optional<String> fetchFileRoot;
-
-    @ConfigProperty(name = "blip2.fetch.allowed-hosts")
-    Optional<List<String>> fetchAllowedHosts;
-
-    @ConfigProperty(name = "blip2.fetch.timeout-ms")
-    long fetchTimeoutMs;
-
-    @ConfigProperty(name = "blip2.fetch.max-redirects")
-    int fetchMaxRedirects;
-
-    @ConfigProperty(name = "blip2.fetch.threads")
-    int fetchThreads;
-
-    @ConfigProperty(name = "blip2.shutdown-timeout-ms")
-    long shutdownTimeoutMs;
-
-    @ConfigProperty(name = "blip2.delivery")
-    String delivery;
+    /** The whole tree. */
+    public Blip2Config settings() {
+        return config;
+    }
 
     public Path bundle() {
-        return Path.of(bundle);
+        return Path.of(config.bundle());
     }
 
     /** Requests received and not yet acknowledged, at most; also bounds each stream's prefetch. */
     public int maxInFlight() {
-        return maxInFlight;
+        return config.maxInFlight();
     }
 
     public BatchPolicy batchPolicy() {
-        return new BatchPolicy(maxBatchSize, Duration.ofMillis(maxWaitMs).toNanos());
+        return new BatchPolicy(config.batching().maxBatchSize(),
+                Duration.ofMillis(config.batching().maxWaitMs()).toNanos());
     }
 
+    /** Image bytes are limited by {@code blip2.image.max-bytes}, the engine's key: one key bounds them everywhere. */
     public RequestLimits requestLimits() {
-        return new RequestLimits(maxImageBytes, maxQuestionChars, maxNewTokens, deadlineMs);
+        return new RequestLimits(maxImageBytes(), config.limits().maxQuestionChars(), config.limits().maxNewTokens(),
+                config.deadlineMs());
     }
 
     public FetchPolicy fetchPolicy() {
-        return new FetchPolicy(fetchFileRoot.filter(s -> !s.isBlank()).map(Path::of),
-                Set.copyOf(fetchAllowedHosts.orElse(List.of())), maxImageBytes, Duration.ofMillis(fetchTimeoutMs),
-                fetchMaxRedirects);
+        Blip2Config.Fetch f = config.fetch();
+        return new FetchPolicy(f.fileRoot().filter(s -> !s.isBlank()).map(Path::of),
+                Set.copyOf(f.allowedHosts().orElse(List.of())), maxImageBytes(), Duration.ofMillis(f.timeoutMs()),
+                f.maxRedirects());
     }
 
     public int fetchThreads() {
-        return fetchThreads;
+        return config.fetch().threads();
     }
 
     public long shutdownTimeoutMs() {
-        return shutdownTimeoutMs;
+        return config.shutdownTimeoutMs();
     }
 
     /** At-least-once (the default) or exactly-once, from {@code blip2.delivery}. */
     public DeliveryMode delivery() {
-        return DeliveryMode.of(delivery);
+        return DeliveryMode.of(config.delivery());
+    }
+
+    private int maxImageBytes() {
+        return Math.toIntExact(config.image().maxBytes());
     }
 }

@@ -1,17 +1,16 @@
 package io.blip2stream.ops;
 
+import io.blip2stream.config.EngineSettings;
 import io.blip2stream.messaging.ServiceConfig;
 import io.blip2stream.pipeline.Blip2Engine;
-import io.blip2stream.pipeline.EngineConfig;
 import io.blip2stream.pipeline.InferenceEngine;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Opens the engine once, from {@code blip2.bundle} with the engine's configuration keys
- * ({@link EngineConfig#from}), and closes it at shutdown.
+ * ({@link EngineSettings#of}), and closes it at shutdown.
  */
 public class EngineProducer {
 
@@ -27,6 +26,6 @@ public class EngineProducer {
 
     /** The engine as the service runs it. */
     public static InferenceEngine open(ServiceConfig config) {
-        return Blip2Engine.open(config.bundle(), EngineConfig.from(ConfigProvider.getConfig()));
+        return Blip2Engine.open(config.bundle(), EngineSettings.of(config.settings()));
     }
 }

@@ -15,9 +15,9 @@ class CliConfigTest {
 
     @Test
     void topicsComeFromApplicationPropertiesWithTheirDefaults() {
-        WireTopics topics = WireTopics.fromConfig(CliConfig.load());
+        WireTopics topics = WireTopics.of(CliConfig.settings());
 
-        assertThat(topics).isEqualTo(WireTopics.DEFAULTS);
+        assertThat(topics).isEqualTo(new WireTopics("blip2.images", "blip2.questions", "blip2.captions", "blip2.answers"));
         assertThat(topics.resultTopic(Task.CAPTION)).isEqualTo("blip2.captions");
         assertThat(topics.resultTopic(Task.CHAT)).isEqualTo("blip2.answers");
     }
@@ -26,7 +26,7 @@ class CliConfigTest {
     void theServicesVariablesOverrideTheTopicNames() {
         System.setProperty("BLIP2_TOPIC_QUESTIONS", "team-a.questions");
 
-        WireTopics topics = WireTopics.fromConfig(CliConfig.load());
+        WireTopics topics = WireTopics.of(CliConfig.settings());
 
         assertThat(topics.questions()).isEqualTo("team-a.questions");
         assertThat(topics.images()).isEqualTo("blip2.images");
@@ -34,6 +34,6 @@ class CliConfigTest {
 
     @Test
     void readsTheMessageSizeLimit() {
-        assertThat(CliConfig.load().getValue("blip2.kafka.max-message-bytes", Integer.class)).isEqualTo(10_485_760);
+        assertThat(CliConfig.settings().kafka().maxMessageBytes()).isEqualTo(10_485_760);
     }
 }

@@ -1,6 +1,7 @@
 package io.blip2stream.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.blip2stream.testing.Fixtures;
 import io.blip2stream.testing.Fixtures.Case;
 import org.junit.jupiter.api.Assumptions;
@@ -38,7 +39,7 @@ class InferCommandTest {
         for (int i = 0; i < c.images().size(); i++) {
             args.addAll(List.of("--image", Fixtures.image(c.images().get(i)).toString(), "--prompt", c.prompts().get(i)));
         }
-        var o = c.options().toOptions();
+        var o = GenerationOptions.of(c.options());
         args.addAll(List.of("--max-new-tokens", String.valueOf(o.maxNewTokens()),
                 "--min-new-tokens", String.valueOf(o.minNewTokens()),
                 "--num-beams", String.valueOf(o.numBeams()),

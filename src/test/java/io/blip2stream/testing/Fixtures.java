@@ -1,10 +1,10 @@
 package io.blip2stream.testing;
 
-import io.blip2stream.api.GenerationOverrides;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.OrtConfig;
 import io.blip2stream.pipeline.Blip2Engine;
@@ -122,11 +122,12 @@ public final class Fixtures {
     }
 
     /**
-     * One HF generate call. {@code sequences} holds, image by image, each returned sequence's new
+     * One HF generate call; {@code options} are its generate kwargs (absent = HF's default).
+     * {@code sequences} holds, image by image, each returned sequence's new
      * token ids (eos included when it stopped there).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Case(String name, List<String> images, List<String> prompts, Options options,
+    public record Case(String name, List<String> images, List<String> prompts, GenerationOverrides options,
                        @JsonProperty("input_ids") List<List<Long>> inputIds,
                        @JsonProperty("attention_mask") List<List<Long>> attentionMask,
                        List<List<Integer>> sequences,
@@ -148,29 +149,9 @@ public final class Fixtures {
             List<InferenceRequest> out = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
                 out.add(new InferenceRequest(name + "-" + i, imageBytes(images.get(i)), new Prompt.Raw(prompts.get(i)),
-                        options.toOptions()));
+                        GenerationOptions.of(options)));
             }
             return out;
-        }
-    }
-
-    /** The HF generate kwargs of a case; absent = HF's default. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Options(
-            @JsonProperty("max_new_tokens") Integer maxNewTokens,
-            @JsonProperty("num_beams") Integer numBeams,
-            @JsonProperty("length_penalty") Double lengthPenalty,
-            @JsonProperty("early_stopping") Boolean earlyStopping,
-            @JsonProperty("num_return_sequences") Integer numReturnSequences,
-            @JsonProperty("min_new_tokens") Integer minNewTokens,
-            @JsonProperty("repetition_penalty") Double repetitionPenalty,
-            @JsonProperty("no_repeat_ngram_size") Integer noRepeatNgramSize) {
-
-        public GenerationOptions toOptions() {
-            return GenerationOptions.of(GenerationOverrides.builder()
-                    .maxNewTokens(maxNewTokens).minNewTokens(minNewTokens).numBeams(numBeams).lengthPenalty(lengthPenalty)
-                    .earlyStopping(earlyStopping).repetitionPenalty(repetitionPenalty).noRepeatNgramSize(noRepeatNgramSize)
-                    .numReturnSequences(numReturnSequences).build());
         }
     }
 }

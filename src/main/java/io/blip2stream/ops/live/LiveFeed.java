@@ -2,6 +2,7 @@ package io.blip2stream.ops.live;
 
 import io.blip2stream.api.ErrorResult;
 import io.blip2stream.batching.CpuPriority;
+import io.blip2stream.config.Blip2Config;
 import io.blip2stream.messaging.RequestCompleted;
 import io.blip2stream.imaging.ImageLimits;
 import io.micrometer.core.instrument.Gauge;
@@ -11,7 +12,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayDeque;
@@ -59,20 +59,14 @@ public class LiveFeed {
     private record Pending(RequestCompleted event, long at, boolean withImage) {
     }
 
-    @ConfigProperty(name = "blip2.stream-page.enabled")
-    boolean enabled;
-
-    @ConfigProperty(name = "blip2.stream-page.entries")
-    int capacity;
-
-    @ConfigProperty(name = "blip2.stream-page.thumbnail-side")
-    int thumbnailSide;
-
-    @ConfigProperty(name = "blip2.image.max-bytes", defaultValue = "20971520")
-    long maxImageBytes;
+    @Inject
+    Blip2Config config;
 
     @Inject
     MeterRegistry registry;
+
+    private boolean enabled;
+    private int capacity;
 
     private final ArrayDeque<LiveEntry> ring = new ArrayDeque<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -89,14 +83,22 @@ public class LiveFeed {
 
     @PostConstruct
     void start() {
+        Blip2Config.StreamPage page = config.streamPage();
+        start(page.enabled(), page.entries(), page.thumbnailSide(), new ImageLimits(config.image().maxBytes(),
+                config.image().maxPixels(), config.image().maxSide()));
+    }
+
+    /** Starts the feed's threads, when it is enabled; thumbnails are decoded within {@code limits}. */
+    void start(boolean enabled, int capacity, int thumbnailSide, ImageLimits limits) {
+        this.enabled = enabled;
+        this.capacity = capacity;
         if (!enabled) {
             return;
         }
         if (capacity < 1 || capacity > 1000) {
             throw new IllegalArgumentException("blip2.stream-page.entries must be 1..1000, got " + capacity);
         }
-        thumbnails = new Thumbnails(new ImageLimits(maxImageBytes, ImageLimits.DEFAULT_MAX_PIXELS,
-                ImageLimits.DEFAULT_MAX_SIDE), thumbnailSide);
+        thumbnails = new Thumbnails(limits, thumbnailSide);
         worker = Thread.ofPlatform().name("blip2-stream-page").daemon(true).start(this::work);
         ticker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blip2-stream-page-stats").daemon(true).factory());

@@ -2,6 +2,7 @@ package io.blip2stream.ops.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blip2stream.config.Blip2Config;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -14,7 +15,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +44,8 @@ public class StreamPageResource {
     @Inject
     LiveFeed feed;
 
-    @ConfigProperty(name = "blip2.stream-page.max-clients")
-    int maxClients;
+    @Inject
+    Blip2Config config;
 
     @GET
     @Produces(MediaType.TEXT_HTML)
@@ -72,6 +72,7 @@ public class StreamPageResource {
         if (!feed.enabled()) {
             throw new NotFoundException();
         }
+        int maxClients = config.streamPage().maxClients();
         if (clients.incrementAndGet() > maxClients) {
             clients.decrementAndGet();
             throw new ServiceUnavailableException("the live page serves at most " + maxClients + " clients at once");

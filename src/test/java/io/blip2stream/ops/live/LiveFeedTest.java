@@ -38,12 +38,8 @@ class LiveFeedTest {
     }
 
     private void start(int capacity) {
-        feed.enabled = true;
-        feed.capacity = capacity;
-        feed.thumbnailSide = 64;
-        feed.maxImageBytes = 1_000_000;
         feed.registry = new SimpleMeterRegistry();
-        feed.start();
+        feed.start(true, capacity, 64, ImageLimits.defaults());
     }
 
     private static RequestCompleted caption(String id, String text, byte[] image) {
@@ -127,9 +123,8 @@ class LiveFeedTest {
 
     @Test
     void aDisabledFeedCountsButKeepsNothing() {
-        feed.enabled = false;
         feed.registry = new SimpleMeterRegistry();
-        feed.start();
+        feed.start(false, 48, 96, ImageLimits.defaults());
 
         feed.completed(caption("r1", "t", Fixtures.imageBytes("tiny_7x5.png")));
 

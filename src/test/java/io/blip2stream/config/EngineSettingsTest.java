@@ -1,11 +1,11 @@
-package io.blip2stream.pipeline;
+package io.blip2stream.config;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.Device;
+import io.blip2stream.pipeline.EngineConfig;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
-import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -13,15 +13,16 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class EngineConfigTest {
+class EngineSettingsTest {
 
-    private static Config config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(values, "test", 500)).build();
+    private static Blip2Config config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(values, "test", 500))
+                .withMapping(Blip2Config.class).build().getConfigMapping(Blip2Config.class);
     }
 
     @Test
     void readsEveryEngineKey() {
-        EngineConfig c = EngineConfig.from(config(Map.ofEntries(
+        EngineConfig c = EngineSettings.of(config(Map.ofEntries(
                 Map.entry("blip2.device", "cpu"),
                 Map.entry("blip2.cuda.device-id", "1"),
                 Map.entry("blip2.onnx.intra-op-threads", "3"),
@@ -47,16 +48,16 @@ class EngineConfigTest {
     }
 
     @Test
-    void missingKeysTakeTheDefaults() {
-        EngineConfig c = EngineConfig.from(config(Map.of()));
+    void missingKeysTakeTheEnginesDefaults() {
+        EngineConfig c = EngineSettings.of(config(Map.of()));
         assertThat(c).isEqualTo(EngineConfig.defaults());
     }
 
     @Test
     void anUnknownDeviceIsRejectedByName() {
-        assertThatThrownBy(() -> EngineConfig.from(config(Map.of("blip2.device", "tpu"))))
+        assertThatThrownBy(() -> EngineSettings.of(config(Map.of("blip2.device", "tpu"))))
                 .hasMessageContaining("blip2.device must be auto, cpu or cuda, got 'tpu'");
-        assertThatThrownBy(() -> EngineConfig.from(config(Map.of("blip2.decode-loop", "gpu"))))
+        assertThatThrownBy(() -> EngineSettings.of(config(Map.of("blip2.decode-loop", "gpu"))))
                 .hasMessageContaining("blip2.decode-loop must be auto, host or device, got 'gpu'");
     }
 }
