@@ -79,6 +79,8 @@ public interface Blip2Config {
 
     Commit commit();
 
+    StreamPage streamPage();
+
     interface Topics {
         @Doc("Image records (input)")
         @WithDefault("blip2.images")
@@ -256,5 +258,23 @@ public interface Blip2Config {
         @Doc("ce_source of every result")
         @WithDefault("/blip2-stream")
         String source();
+    }
+
+    interface StreamPage {
+        @Doc("The live page /stream: thumbnails, texts, latency and errors of the last requests, shown to whoever reaches the HTTP port")
+        @WithDefault("true")
+        boolean enabled();
+
+        @Doc("Requests the live page holds and replays to a new browser (1..1000; about 10 KB each)")
+        @WithDefault("48")
+        int entries();
+
+        @Doc("Longer side of a live page thumbnail, pixels (8..512)")
+        @WithDefault("96")
+        int thumbnailSide();
+
+        @Doc("Browsers connected to the live page at once, at most (503 beyond)")
+        @WithDefault("8")
+        int maxClients();
     }
 }

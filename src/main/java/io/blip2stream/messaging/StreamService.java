@@ -15,12 +15,14 @@ import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.PreparedBatch;
+import io.blip2stream.pipeline.Prompt;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -75,6 +77,10 @@ public class StreamService {
 
     @Inject
     ServiceMetrics metrics;
+
+    /** Observers of finished records (the live page); the service does not know who listens. */
+    @Inject
+    Event<RequestCompleted> completed;
 
     private volatile State state = State.STARTING;
     private volatile String failure = "";
@@ -246,6 +252,31 @@ public class StreamService {
             metrics.error(ErrorCode.valueOf(e.error().code()));
         }
         delivery.deliver(ticket, result);
+        announce(ticket.request, result);
+    }
+
+    /** Tells the observers of {@link RequestCompleted}; nothing they do reaches the delivery. */
+    private void announce(ServiceRequest request, WireResult result) {
+        try {
+            Double latencyMs = switch (result) {
+                case ResultRecord r when r.timingMs() != null -> r.timingMs().total();
+                default -> request == null ? null : (System.nanoTime() - request.receivedNanos()) / 1e6;
+            };
+            completed.fire(new RequestCompleted(result, request == null ? null : question(request.prompt()),
+                    request == null ? null : request.image(), latencyMs));
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "an observer of completed requests failed");
+        }
+    }
+
+    private static String question(Prompt prompt) {
+        return switch (prompt) {
+            case Prompt.Caption c -> null;
+            case Prompt.Vqa v -> v.question();
+            case Prompt.Chat c -> c.question();
+            case Prompt.Raw r -> r.text();
+            case null -> null;
+        };
     }
 
     private static IncomingRecord toRecord(Message<byte[]> message) {
