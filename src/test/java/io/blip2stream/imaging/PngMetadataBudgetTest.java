@@ -1,12 +1,13 @@
 package io.blip2stream.imaging;
 
+import io.blip2stream.testing.PngChunks;
+
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-import java.util.zip.Deflater;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,25 +34,8 @@ class PngMetadataBudgetTest {
         return out.toByteArray();
     }
 
-    /** A zTXt chunk "Raw profile type exif" (as ImageMagick writes it) whose text inflates from {@code text}. */
     private static byte[] rawProfile(byte[] text) {
-        Deflater d = new Deflater(9);
-        d.setInput(text);
-        d.finish();
-        ByteArrayOutputStream z = new ByteArrayOutputStream();
-        byte[] buf = new byte[64 * 1024];
-        while (!d.finished()) {
-            z.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        data.writeBytes("Raw profile type exif".getBytes(StandardCharsets.ISO_8859_1));
-        data.write(0);
-        data.write(0); // compression method: deflate
-        data.writeBytes(z.toByteArray());
-        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
-        ImageDecoderErrorsTest.chunk(chunk, "zTXt", data.toByteArray());
-        return chunk.toByteArray();
+        return PngChunks.rawExifProfile(text);
     }
 
     private static byte[] orientation(int o) {

@@ -1,5 +1,7 @@
 package io.blip2stream.it;
 
+import io.blip2stream.testing.PngChunks;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.blip2stream.api.ChatTurn;
@@ -50,8 +52,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -290,38 +290,19 @@ class HostileSoakIT {
 
     /** A good PNG with 40 zTXt chunks, each inflating to 1 MiB. */
     private static byte[] metadataBomb(byte[] png) {
-        Deflater d = new Deflater(9);
-        d.setInput(new byte[1 << 20]);
-        d.finish();
-        ByteArrayOutputStream z = new ByteArrayOutputStream();
-        byte[] buf = new byte[64 * 1024];
-        while (!d.finished()) {
-            z.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        data.writeBytes("Raw profile type exif".getBytes(StandardCharsets.ISO_8859_1));
-        data.writeBytes(new byte[]{0, 0});
-        data.writeBytes(z.toByteArray());
+        byte[] profile = PngChunks.rawExifProfile(new byte[1 << 20]);
         int afterIhdr = 8 + 8 + 13 + 4;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(png, 0, afterIhdr);
         for (int i = 0; i < 40; i++) {
-            chunk(out, "zTXt", data.toByteArray());
+            out.writeBytes(profile);
         }
         out.write(png, afterIhdr, png.length - afterIhdr);
         return out.toByteArray();
     }
 
     private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] t = type.getBytes(StandardCharsets.ISO_8859_1);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(t);
-        out.writeBytes(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        PngChunks.chunk(out, type, data);
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
