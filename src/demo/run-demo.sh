@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # blip2-stream demo: a real Kafka broker (KRaft, Kafka's own jars as a process), the service on
-# the bundled tiny test model, the sample images submitted as captions, questions and a chat,
-# the results printed, everything stopped again.
+# a bundled model, every sample image submitted from one process for a caption and the demo's
+# questions, the results printed as they arrive, everything stopped again.
 #
-#   bash src/demo/run-demo.sh
+#   bash src/demo/run-demo.sh            run it, then stop
+#   bash src/demo/run-demo.sh --keep     keep the broker and the service up until Ctrl-C
 #
 # Needs Java 25 (Temurin in /usr/lib/jvm, or BLIP2_JAVA_HOME) and Maven. The first run fetches
 # from Maven Central; later runs work offline. Work files and logs: target/demo/.
@@ -16,16 +17,28 @@ DEMO=$ROOT/target/demo
 LIB=$DEMO/lib
 RUN=$DEMO/run
 APP=$ROOT/target/quarkus-app/quarkus-run.jar
-BUNDLE=${BLIP2_BUNDLE:-$ROOT/src/test/resources/bundles/shapes-opt}
-IMAGES=$ROOT/src/test/resources/images/shapes
+
+# ---- what the demo shows: the model, the pictures, the questions (each one line to change) ----
+BUNDLE=${BLIP2_BUNDLE:-$ROOT/src/test/resources/bundles/shapes-opt}   # trained on coloured shapes
+IMAGES=${BLIP2_DEMO_IMAGES:-$ROOT/src/test/resources/images/shapes}   # held-out pictures, never trained on
+QUESTIONS=("what colour is the shape?" "how many shapes are there?")  # asked about every image
+
 KAFKA_VERSION=4.1.2
 READY_TIMEOUT_S=${BLIP2_DEMO_READY_TIMEOUT_S:-120}
 RESULT_TIMEOUT_S=${BLIP2_DEMO_RESULT_TIMEOUT_S:-120}
-PARALLEL=${BLIP2_DEMO_PARALLEL:-4}
+
+KEEP=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep) KEEP=1 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) printf 'run-demo.sh: unknown option %s (known: --keep, --help)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 BROKER_PID=
 SERVICE_PID=
-pids=() # submit commands still running
+DEMO_START=$SECONDS
 
 step() { printf '\n==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
@@ -49,8 +62,6 @@ stop_process() { # name pid
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   if [ -n "$SERVICE_PID$BROKER_PID" ]; then
     step "Stopping"
     stop_process "service" "$SERVICE_PID"
@@ -211,50 +222,39 @@ http_status() { # port path -> HTTP status code (plain bash, no curl needed)
 service_ready() { [ "$(http_status "$HTTP_PORT" /q/health/ready)" = "200" ]; }
 wait_for "service (/q/health/ready)" "$READY_TIMEOUT_S" "$SERVICE_PID" service_ready
 
-# ---- requests -----------------------------------------------------------------------------------
-submit() { # name args... ; run in the background: exec makes $! the java process itself
-  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$APP" submit --bootstrap "$BOOTSTRAP" \
-    --wait --timeout-s "$RESULT_TIMEOUT_S" "${@:2}" >"$RUN/results/$1.json" 2>"$RUN/results/$1.err"
-}
-shopt -s nullglob
-images=()
-for f in "$IMAGES"/*; do [ -f "$f" ] && images+=("$f"); done   # files only (sub-folders hold other fixtures)
-[ ${#images[@]} -gt 0 ] || fail "no sample images in $IMAGES"
-first=${images[0]}
+# ---- requests: one submit process for the whole set ------------------------------------------
+[ -d "$IMAGES" ] || fail "no image folder $IMAGES"
+n_images=$(find "$IMAGES" -maxdepth 1 -type f ! -name '.*' | wc -l)
+[ "$n_images" -gt 0 ] || fail "no sample images in $IMAGES"
+question_args=()
+for q in "${QUESTIONS[@]}"; do question_args+=(--question "$q"); done
+n_requests=$((n_images * (1 + ${#QUESTIONS[@]})))
 
-step "Submitting ${#images[@]} captions, 2 questions and 1 chat ($PARALLEL at a time)"
-names=()
-launch() { # at most $PARALLEL at a time: before a new one, wait for the oldest still counted
-  if [ ${#pids[@]} -ge "$PARALLEL" ]; then
-    wait "${pids[0]}" || true
-    pids=("${pids[@]:1}")
-  fi
-  submit "$@" &
-  pids+=($!)
-  names+=("$1")
-}
-for image in "${images[@]}"; do
-  launch "caption-$(basename "$image")" --image "$image"
-done
-launch "vqa-1" --image "$first" --question "What is in the picture?"
-launch "vqa-2" --image "${images[-1]}" --question "What colour is it?"
-launch "chat-1" --image "$first" --question "Where was it taken?" \
-  --history '[{"question":"What is in the picture?","answer":"a cat on a sofa"}]'
-for pid in "${pids[@]}"; do wait "$pid" || true; done
-pids=()
+step "Submitting $n_images images: a caption and ${#QUESTIONS[@]} questions each ($n_requests requests, one process)"
+submit_start=$SECONDS
+set +e
+"$JAVA_HOME/bin/java" -jar "$APP" submit --bootstrap "$BOOTSTRAP" --dir "$IMAGES" --caption \
+  "${question_args[@]}" --wait --format text --timeout-s "$RESULT_TIMEOUT_S" 2>"$RUN/submit.err" |
+  tee "$RUN/results.txt"
+submit_status=${PIPESTATUS[0]}
+set -e
+SUBMIT_S=$((SECONDS - submit_start))
+info "submit phase: $SUBMIT_S s (results also in $RUN/results.txt)"
+case "$submit_status" in
+  0) ;;
+  1) fail "some requests got an error result (lines with ERROR above)" ;;
+  3) fail "not every request got a result within $RESULT_TIMEOUT_S s (see $RUN/service.log)" ;;
+  *) cat "$RUN/submit.err" >&2; fail "submit failed with exit status $submit_status" ;;
+esac
 
-step "Results"
-failed=0
-text_of() { sed -n 's/.*"text":"\(\([^"\\]\|\\.\)*\)".*/\1/p' "$1" | head -n 1; }
-for name in "${names[@]}"; do
-  file=$RUN/results/$name.json
-  if [ -s "$file" ] && grep -q '"text"' "$file"; then
-    printf '  %-34s %s\n' "$name" "\"$(text_of "$file")\""
-  else
-    failed=$((failed + 1))
-    printf '  %-34s FAILED: %s\n' "$name" "$(cat "$file" "$RUN/results/$name.err" 2>/dev/null | tail -n 2 | tr '\n' ' ')"
-  fi
-done
-info "full result JSON: $RUN/results/"
-[ "$failed" -eq 0 ] || fail "$failed of ${#names[@]} requests got no result"
-step "Demo finished: ${#names[@]} requests, ${#names[@]} results"
+if [ "$KEEP" = 1 ]; then
+  step "Demo done in $((SECONDS - DEMO_START)) s; the broker and the service keep running"
+  info "live page:  http://localhost:$HTTP_PORT/stream"
+  info "health:     http://localhost:$HTTP_PORT/q/health/ready"
+  info "send more:  bin/blip2 submit --bootstrap $BOOTSTRAP --image FILE --wait --format text"
+  info "Ctrl-C stops both."
+  trap 'exit 0' INT
+  while kill -0 "$SERVICE_PID" 2>/dev/null && kill -0 "$BROKER_PID" 2>/dev/null; do sleep 1; done
+  fail "the service or the broker stopped on its own (logs: $RUN)"
+fi
+step "Demo finished in $((SECONDS - DEMO_START)) s: $n_requests requests, $n_requests results (submit phase $SUBMIT_S s)"

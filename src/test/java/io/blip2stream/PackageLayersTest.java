@@ -31,7 +31,7 @@ class PackageLayersTest {
     /** Top to bottom; names relative to {@code io.blip2stream}. */
     static final List<Set<String>> LAYERS = List.of(
             Set.of("cli"),
-            Set.of("ops", "ops.topics"),
+            Set.of("ops", "ops.topics", "ops.live"),
             Set.of("messaging"),
             Set.of("config"),
             Set.of("pipeline", "pipeline.generate", "pipeline.preprocess", "batching"),

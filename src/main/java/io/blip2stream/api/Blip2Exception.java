@@ -5,7 +5,9 @@ import java.util.OptionalLong;
 
 /**
  * A typed failure of one request. Carries its {@link ErrorCode} and, where a limit was broken,
- * the limit itself (bytes, pixels, tokens, milliseconds), so callers never parse messages.
+ * the limit itself (bytes, pixels, tokens, milliseconds), so callers never parse messages. The
+ * message is capped at {@link Echo#MAX_MESSAGE_BYTES}: it is echoed into results, dead-letter
+ * headers and logs, and may quote what a request sent.
  */
 public class Blip2Exception extends RuntimeException {
     private final ErrorCode code;
@@ -20,7 +22,7 @@ public class Blip2Exception extends RuntimeException {
     }
 
     public Blip2Exception(ErrorCode code, String message, Long limit, Throwable cause) {
-        super(code.id() + ": " + message, cause);
+        super(code.id() + ": " + Echo.cap(message, Echo.MAX_MESSAGE_BYTES), cause);
         this.code = Objects.requireNonNull(code);
         this.limit = limit;
     }

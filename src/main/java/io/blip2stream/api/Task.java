@@ -31,6 +31,6 @@ public enum Task {
             }
         }
         throw new Blip2Exception(ErrorCode.INVALID_REQUEST,
-                "task must be one of caption, vqa, chat; got '" + wire + "'");
+                "task must be one of caption, vqa, chat; got '" + Echo.cap(wire, Echo.MAX_TASK_BYTES) + "'");
     }
 }

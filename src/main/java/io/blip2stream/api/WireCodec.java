@@ -80,6 +80,10 @@ public final class WireCodec {
         return write(options);
     }
 
+    public byte[] encode(DeadLetterStub stub) {
+        return write(stub);
+    }
+
     private byte[] write(Object value) {
         try {
             return mapper.writeValueAsBytes(value);

@@ -41,6 +41,11 @@ public final class WireHeaders {
     public static final String DEAD_LETTER_TOPIC = "dead-letter-topic";
     public static final String DEAD_LETTER_PARTITION = "dead-letter-partition";
     public static final String DEAD_LETTER_OFFSET = "dead-letter-offset";
+    /**
+     * {@code true} on a dead letter whose original record was too large to write again: its value
+     * is then a {@link DeadLetterStub} (JSON) and the original headers are left out.
+     */
+    public static final String DEAD_LETTER_STUB = "blip2-dead-letter-stub";
 
     private WireHeaders() {
     }

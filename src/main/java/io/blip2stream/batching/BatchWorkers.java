@@ -41,9 +41,17 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
     public interface Handler<T, P> {
         /**
          * The work of a batch that needs no device; may run on another thread while the worker's
-         * previous batch runs. Must not throw: what it cannot prepare, {@link #run} must still complete.
+         * previous batch runs. What it cannot prepare, {@link #run} must still complete; if it
+         * throws anyway (an {@link Error} included), the batch goes to {@link #failed}.
          */
         P prepare(List<BatchState.Entry<T>> batch);
+
+        /**
+         * Completes every entry of a batch whose {@link #prepare} threw. If this throws too, the
+         * entries cannot be completed: the worker stops (liveness goes down) rather than lose them
+         * silently, and they are read again after a restart.
+         */
+        void failed(List<BatchState.Entry<T>> batch, Throwable why);
 
         /** Runs a prepared batch on the device and completes every entry in it. */
         void run(P prepared);
@@ -75,6 +83,8 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             Thread t = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(() -> {
                 try {
                     loop(preparer);
+                } catch (BatchLost lost) {
+                    LOG.fatal("an inference worker stops", lost);
                 } finally {
                     preparer.shutdown();
                 }
@@ -248,11 +258,20 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
 
         void prepareIfUnclaimed(Function<List<BatchState.Entry<T>>, P> prepare) {
             if (claimed.compareAndSet(false, true)) {
-                prepared.complete(prepare.apply(batch));
+                try {
+                    prepared.complete(prepare.apply(batch));
+                } catch (Throwable t) {
+                    prepared.completeExceptionally(t);
+                }
             }
         }
 
-        /** The prepared batch (null where preparing failed), prepared here if nobody has started. */
+        /**
+         * The prepared batch (null where preparing failed and its entries were completed as
+         * failed), prepared here if nobody has started.
+         *
+         * @throws BatchLost when its entries could not be completed
+         */
         P take(Function<List<BatchState.Entry<T>>, P> prepare) throws InterruptedException {
             if (claimed.compareAndSet(false, true)) {
                 return prepare.apply(batch);
@@ -260,8 +279,7 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             try {
                 return prepared.get();
             } catch (ExecutionException e) {
-                LOG.error("preparing a batch ahead failed", e.getCause());
-                return null;
+                throw e.getCause() instanceof BatchLost lost ? lost : new BatchLost(e.getCause());
             }
         }
     }
@@ -285,12 +303,30 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         }
     }
 
+    /** The prepared batch, or null when preparing threw and the handler completed every entry as failed. */
     private P prepare(List<BatchState.Entry<T>> batch) {
         try {
             return handler.prepare(batch);
-        } catch (RuntimeException | Error e) {
-            LOG.errorf(e, "batch handler failed to prepare a batch of %d", batch.size());
+        } catch (Throwable e) {
+            LOG.errorf(e, "preparing a batch of %d failed; its requests fail", batch.size());
+            try {
+                handler.failed(batch, e);
+            } catch (Throwable t) {
+                t.addSuppressed(e);
+                throw new BatchLost(t);
+            }
             return null;
+        }
+    }
+
+    /**
+     * A batch whose entries could not be completed: thrown out of a worker's loop, it stops the
+     * worker ({@link #alive()} turns false), so that the process is restarted and the records,
+     * never acknowledged, are read again.
+     */
+    static final class BatchLost extends Error {
+        BatchLost(Throwable cause) {
+            super("a batch could not be completed; the worker stops so that its records are read again", cause);
         }
     }
 

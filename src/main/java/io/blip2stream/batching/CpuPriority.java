@@ -29,7 +29,7 @@ public final class CpuPriority {
      *
      * @return whether it was set
      */
-    static boolean lowerCurrentThread(int nice) {
+    public static boolean lowerCurrentThread(int nice) {
         if (SETPRIORITY.isEmpty() || nice <= 0) {
             return false;
         }

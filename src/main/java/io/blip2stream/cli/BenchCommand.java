@@ -7,6 +7,7 @@ import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.model.BundleException;
 import io.blip2stream.pipeline.Blip2Engine;
+import io.blip2stream.pipeline.EngineConfig;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.Prompt;
@@ -19,10 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * {@code bench --bundle DIR [--batch-sizes 1,8,16] [--max-new-tokens 20] [--prompt TEXT] [--image FILE]…
@@ -33,13 +32,19 @@ import java.util.Set;
  * process's peak RSS.
  */
 public final class BenchCommand implements Command {
-    static final Set<String> VALUED;
+    static final List<CliOption> OPTIONS;
 
     static {
-        Set<String> v = new HashSet<>(Set.of("--bundle", "--batch-sizes", "--max-new-tokens", "--prompt", "--image",
-                "--repeat", "--json"));
-        v.addAll(EngineOptions.VALUED);
-        VALUED = Set.copyOf(v);
+        List<CliOption> o = new ArrayList<>(List.of(
+                CliOption.valued("--bundle", "DIR", "the model bundle directory (required)"),
+                CliOption.valued("--batch-sizes", "N,N,...", "batch sizes to measure (default 1,8,16)"),
+                CliOption.valued("--max-new-tokens", "N", "tokens generated per image, exactly (default 20)"),
+                CliOption.valued("--prompt", "TEXT", "a raw prompt (default: the bundle's caption prompt)"),
+                CliOption.valued("--image", "FILE", "an image to use (repeatable; default: generated pictures)"),
+                CliOption.valued("--repeat", "N", "timed batches per batch size, after one warm-up (default 3)"),
+                CliOption.valued("--json", "FILE", "also write the figures as JSON to FILE")));
+        o.addAll(EngineOptions.OPTIONS);
+        OPTIONS = List.copyOf(o);
     }
 
     /** Figures of one batch size. */
@@ -61,40 +66,55 @@ public final class BenchCommand implements Command {
     }
 
     @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "measure the model's speed per batch size in this process, no Kafka";
+    }
+
+    @Override
+    public String usage() {
+        return Usage.render("""
+                blip2 bench --bundle DIR [--batch-sizes 1,8,16] [--max-new-tokens N] [--repeat N]
+                                   [--prompt TEXT] [--image FILE]... [--json FILE] [engine options]""", """
+                Greedy generation of exactly --max-new-tokens tokens per image (end of sequence
+                suppressed), one warm-up and N timed batches per batch size, the vision cache off.
+                Prints a table: images/s, tokens/s, latency p50/p95, stage times, peak RSS.""", OPTIONS);
+    }
+
+    @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         CliArgs a;
         int[] sizes;
         int maxNew;
         int repeat;
+        EngineConfig config;
+        List<byte[]> given = new ArrayList<>();
         try {
-            a = CliArgs.parse(args, EngineOptions.FLAGS, VALUED);
+            a = CliArgs.parse(args, OPTIONS);
             a.require("--bundle");
-            sizes = Arrays.stream(a.get("--batch-sizes", "1,8,16").split(","))
-                    .mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            sizes = batchSizes(a.get("--batch-sizes", "1,8,16"));
             maxNew = a.getInt("--max-new-tokens", 20);
             repeat = a.getInt("--repeat", 3);
-            if (repeat < 1 || Arrays.stream(sizes).anyMatch(s -> s < 1)) {
-                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "--repeat and every batch size must be >= 1");
+            atLeast("--repeat", repeat, 1);
+            GenerationOptions.of(overrides(maxNew));   // every field is set: out of range fails here, before the model loads
+            config = EngineOptions.config(a).withVisionCacheSize(0);   // every batch measured in full
+            for (CliArgs.Opt o : a.all()) {
+                if (o.name().equals("--image")) {
+                    given.add(InputFiles.read(Path.of(o.value())));
+                }
             }
         } catch (Blip2Exception e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(e))));
-            return 2;
-        } catch (NumberFormatException e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(
-                    new Blip2Exception(ErrorCode.INVALID_REQUEST, "--batch-sizes must be integers: " + e.getMessage())))));
-            return 2;
+            return CliError.of(e, ExitStatus.USAGE).printWithHint(name(), out, err);
         }
-        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a).withVisionCacheSize(0))) {
+        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), config)) {
             GenerationOptions options = GenerationOptions.merge(engine.defaultOptions(), overrides(maxNew),
                     GenerationOptions.MAX_NEW_TOKENS_LIMIT);
             String promptText = a.get("--prompt", null);
             Prompt prompt = promptText == null ? new Prompt.Caption() : new Prompt.Raw(promptText);
-            List<byte[]> given = new ArrayList<>();
-            for (CliArgs.Opt o : a.all()) {
-                if (o.name().equals("--image")) {
-                    given.add(Files.readAllBytes(Path.of(o.value())));
-                }
-            }
             out.printf(Locale.ROOT, "model %s (%s) on %s, K/V cache %s, %d new tokens, %d timed runs per batch size%n",
                     engine.modelName(), engine.modelDtype(), engine.executionProvider(), kvCache(engine), maxNew, repeat);
             out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %12s %8s %12s%n", "batch", "images/s", "tokens/s",
@@ -112,18 +132,40 @@ public final class BenchCommand implements Command {
             out.printf(Locale.ROOT, "peak RSS %.0f MB%n", peak);
             String json = a.get("--json", null);
             if (json != null) {
-                Files.writeString(Path.of(json), JsonOut.write(toJson(rows, peak, engine, maxNew)));
+                try {
+                    Files.writeString(Path.of(json), JsonOut.write(toJson(rows, peak, engine, maxNew)));
+                } catch (IOException e) {
+                    return CliError.of(CommandError.OUTPUT_FAILED, "cannot write " + json + ": " + e.getMessage()).print(out);
+                }
             }
-            return 0;
+            return ExitStatus.OK;
         } catch (Blip2Exception e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(e))));
-            return 1;
+            return CliError.of(e, ExitStatus.FAILED).print(out);
         } catch (BundleException e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error("INVALID_BUNDLE", e.getMessage()))));
-            return 2;
-        } catch (IOException e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error("IO_ERROR", e.getMessage()))));
-            return 1;
+            return CliError.of(CommandError.INVALID_BUNDLE, e.getMessage()).print(out);
+        }
+    }
+
+    /** "1,8,16" → {1, 8, 16}; each at least 1. */
+    static int[] batchSizes(String text) {
+        String[] parts = text.split(",");
+        int[] sizes = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                sizes[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST,
+                        "--batch-sizes must be integers separated by commas, got '" + text + "'");
+            }
+            atLeast("batch size", sizes[i], 1);
+        }
+        return sizes;
+    }
+
+    private static void atLeast(String what, int value, int minimum) {
+        if (value < minimum) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, what + " " + value + " is below the minimum " + minimum,
+                    (long) minimum, null);
         }
     }
 

@@ -24,6 +24,11 @@ final class CliArgs {
         this.opts = opts;
     }
 
+    /** Parses against declared options (see {@link CliOption}). */
+    static CliArgs parse(List<String> args, List<CliOption> options) {
+        return parse(args, CliOption.flags(options), CliOption.valued(options));
+    }
+
     /**
      * @param flags   options that take no value
      * @param valued  options that take one value
@@ -50,6 +55,8 @@ final class CliArgs {
                 } else {
                     throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "option " + name + " needs a value");
                 }
+            } else if (flags.contains(name)) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "option " + name + " takes no value");
             } else {
                 throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "unknown option '" + a + "'");
             }

@@ -1,6 +1,7 @@
 package io.blip2stream.cli;
 
 import io.blip2stream.config.Blip2Config;
+import io.blip2stream.config.ConfigBuilders;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -24,8 +25,7 @@ final class CliConfig {
     }
 
     static SmallRyeConfig load() {
-        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors()
-                .withMapping(Blip2Config.class);
+        SmallRyeConfigBuilder builder = ConfigBuilders.blip2().addDefaultSources().addDefaultInterceptors();
         URL properties = CliConfig.class.getClassLoader().getResource("application.properties");
         if (properties != null) {
             try {

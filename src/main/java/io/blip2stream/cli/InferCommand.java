@@ -7,17 +7,15 @@ import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.GenerationOverrides;
 import io.blip2stream.model.BundleException;
 import io.blip2stream.pipeline.Blip2Engine;
+import io.blip2stream.pipeline.EngineConfig;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.Prompt;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -29,18 +27,35 @@ import java.util.Set;
  * {@code "error"} (the first failure) and exit status 1; bad arguments or a bad bundle: exit 2.
  */
 public final class InferCommand implements Command {
+    static final List<CliOption> GENERATION_OPTIONS = List.of(
+            CliOption.valued("--max-new-tokens", "N", "at most N new tokens (default: the bundle's)"),
+            CliOption.valued("--min-new-tokens", "N", "at least N new tokens"),
+            CliOption.valued("--num-beams", "N", "beam search with N beams (1 = greedy; 1 to 16)"),
+            CliOption.valued("--length-penalty", "X", "beam search: exponent of the length in a beam's score"),
+            CliOption.flag("--early-stopping", "beam search: stop as soon as N beams have finished"),
+            CliOption.valued("--num-return-sequences", "N", "sequences per image (at most --num-beams)"),
+            CliOption.valued("--repetition-penalty", "X", "above 1 discourages repeated tokens"),
+            CliOption.valued("--no-repeat-ngram-size", "N", "never repeat an n-gram of this size"),
+            CliOption.flag("--do-sample", "sample instead of choosing the most likely token"),
+            CliOption.valued("--seed", "S", "sampling seed (reproducible)"),
+            CliOption.valued("--temperature", "T", "sampling temperature (> 0)"),
+            CliOption.valued("--top-k", "K", "sample among the K most likely tokens (0 = all)"),
+            CliOption.valued("--top-p", "P", "sample among the most likely tokens of mass P, in (0, 1]"));
+    static final List<CliOption> OPTIONS;
     static final Set<String> FLAGS;
     static final Set<String> VALUED;
 
     static {
-        Set<String> f = new HashSet<>(Set.of("--do-sample", "--early-stopping"));
-        f.addAll(EngineOptions.FLAGS);
-        FLAGS = Set.copyOf(f);
-        Set<String> v = new HashSet<>(Set.of("--bundle", "--image", "--prompt", "--question", "--num-beams",
-                "--max-new-tokens", "--min-new-tokens", "--seed", "--temperature", "--top-k", "--top-p",
-                "--num-return-sequences", "--length-penalty", "--repetition-penalty", "--no-repeat-ngram-size"));
-        v.addAll(EngineOptions.VALUED);
-        VALUED = Set.copyOf(v);
+        List<CliOption> o = new ArrayList<>(List.of(
+                CliOption.valued("--bundle", "DIR", "the model bundle directory (required)"),
+                CliOption.valued("--image", "FILE", "an image (JPEG, PNG, GIF, BMP, WebP); repeat for a batch"),
+                CliOption.valued("--prompt", "TEXT", "the raw prompt of the --image before it"),
+                CliOption.valued("--question", "Q", "ask Q about every image without a --prompt (else: caption)")));
+        o.addAll(GENERATION_OPTIONS);
+        o.addAll(EngineOptions.OPTIONS);
+        OPTIONS = List.copyOf(o);
+        FLAGS = CliOption.flags(OPTIONS);
+        VALUED = CliOption.valued(OPTIONS);
     }
 
     /** One image of the batch and its prompt (null = the --question or captioning). */
@@ -48,19 +63,44 @@ public final class InferCommand implements Command {
     }
 
     @Override
+    public String name() {
+        return "infer";
+    }
+
+    @Override
+    public String summary() {
+        return "caption or question images in this process, no Kafka; prints JSON";
+    }
+
+    @Override
+    public String usage() {
+        return Usage.render("""
+                blip2 infer --bundle DIR --image FILE [--prompt TEXT] [--image FILE [--prompt TEXT]]...
+                                   [--question Q] [generation options] [engine options]""", """
+                Runs the model in this process on the images (one batch) and prints one JSON object:
+                {"model":…,"results":[{"image","prompt","sequences":[{"token_ids","text","finish_reason"}],
+                "timings_ms"}]}. An image that fails gets an "error" object in its result, and the
+                output a top-level "error" (the first failure), exit status 1.""", OPTIONS);
+    }
+
+    @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         CliArgs a;
         List<Item> items;
+        List<byte[]> images = new ArrayList<>();
+        EngineConfig config;
         try {
-            a = CliArgs.parse(args, FLAGS, VALUED);
+            a = CliArgs.parse(args, OPTIONS);
             a.require("--bundle");
             items = items(a);
+            config = EngineOptions.config(a);
+            for (Item it : items) {
+                images.add(InputFiles.read(Path.of(it.image())));
+            }
         } catch (Blip2Exception e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(e))));
-            err.println(usage());
-            return 2;
+            return CliError.of(e, ExitStatus.USAGE).printWithHint(name(), out, err);
         }
-        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), EngineOptions.config(a))) {
+        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), config)) {
             GenerationOptions options = options(a, engine.defaultOptions());
             String question = a.get("--question", null);
             List<InferenceRequest> batch = new ArrayList<>();
@@ -70,7 +110,7 @@ public final class InferCommand implements Command {
                 Prompt p = it.prompt() != null ? new Prompt.Raw(it.prompt())
                         : question != null ? new Prompt.Vqa(question) : new Prompt.Caption();
                 prompts.add(engine.formatter().format(p));
-                batch.add(new InferenceRequest(String.valueOf(i), readImage(it.image()), p, options));
+                batch.add(new InferenceRequest(String.valueOf(i), images.get(i), p, options));
             }
             List<InferenceOutcome> outcomes = engine.infer(batch);
             ObjectNode root = JsonOut.MAPPER.createObjectNode();
@@ -112,17 +152,15 @@ public final class InferCommand implements Command {
                 root.set("error", firstError.deepCopy());
             }
             out.println(JsonOut.write(root));
-            return firstError == null ? 0 : 1;
+            return firstError == null ? ExitStatus.OK : ExitStatus.FAILED;
         } catch (Blip2Exception e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(e))));
-            return 2;
+            // the options out of range against the bundle's defaults: nothing ran
+            return CliError.of(e, ExitStatus.USAGE).printWithHint(name(), out, err);
         } catch (BundleException e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error("INVALID_BUNDLE", e.getMessage()))));
-            return 2;
+            return CliError.of(CommandError.INVALID_BUNDLE, e.getMessage()).print(out);
         } catch (IllegalArgumentException e) {
-            out.println(JsonOut.write(JsonOut.wrapError(JsonOut.error(
-                    new Blip2Exception(ErrorCode.INVALID_REQUEST, e.getMessage(), e)))));
-            return 2;
+            return CliError.of(new Blip2Exception(ErrorCode.INVALID_REQUEST, e.getMessage(), e), ExitStatus.USAGE)
+                    .printWithHint(name(), out, err);
         }
     }
 
@@ -171,21 +209,5 @@ public final class InferCommand implements Command {
                 .numReturnSequences(a.getInt("--num-return-sequences", null))
                 .seed(a.getLong("--seed"))
                 .build();
-    }
-
-    private static byte[] readImage(String file) {
-        try {
-            return Files.readAllBytes(Path.of(file));
-        } catch (IOException | RuntimeException e) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "cannot read image file " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    static String usage() {
-        return """
-                usage: infer --bundle DIR --image FILE [--prompt TEXT] [--image FILE [--prompt TEXT]]... [--question Q]
-                             [--num-beams N] [--max-new-tokens N] [--min-new-tokens N] [--length-penalty X] [--early-stopping]
-                             [--num-return-sequences N] [--repetition-penalty X] [--no-repeat-ngram-size N]
-                             [--do-sample --seed S --temperature T --top-k K --top-p P] [--threads N] [--device auto|cpu|cuda] [--allow-spinning]""";
     }
 }

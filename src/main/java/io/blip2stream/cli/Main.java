@@ -3,25 +3,15 @@ package io.blip2stream.cli;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
- * Entry point of the packaged application. A known subcommand ({@code infer}, {@code bench}, …)
- * runs directly, without starting Quarkus or Kafka; anything else starts the service.
+ * Entry point of the packaged application. {@link Cli} reads the first word: a command
+ * ({@code infer}, {@code submit}, …) or help runs without starting Quarkus or Kafka; no word or
+ * {@code serve} starts the service.
  */
 @QuarkusMain
 public final class Main {
-
-    /** Subcommands by name; each runs without the service. */
-    static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
-            "infer", InferCommand::new,
-            "bench", BenchCommand::new,
-            TopicsCommand.NAME, TopicsCommand::new,
-            SubmitCommand.NAME, SubmitCommand::new));
 
     private Main() {
     }
@@ -30,15 +20,17 @@ public final class Main {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");   // DJL must never call out
         }
-        if (args.length > 0 && COMMANDS.containsKey(args[0])) {
-            if (System.getProperty("java.util.logging.manager") == null) {
-                System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
-            }
-            List<String> rest = Arrays.asList(args).subList(1, args.length);
-            int status = COMMANDS.get(args[0]).get().run(rest, System.out, System.err);
-            System.out.flush();
-            System.exit(status);
+        List<String> words = List.of(args);
+        if (!words.isEmpty() && !words.getFirst().equals(Cli.SERVE)
+                && System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         }
-        Quarkus.run(args);
+        switch (Cli.dispatch(words, System.out, System.err)) {
+            case Cli.Launch.Serve serve -> Quarkus.run();
+            case Cli.Launch.Exit exit -> {
+                System.out.flush();
+                System.exit(exit.status());
+            }
+        }
     }
 }

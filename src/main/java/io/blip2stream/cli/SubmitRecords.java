@@ -16,6 +16,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -43,29 +44,56 @@ public final class SubmitRecords {
     }
 
     /**
+     * The record of a command line that makes one request per image (one task, at most one
+     * question), as a stream of single requests is built.
+     *
      * @param args  the command line
      * @param id    the request id
      * @param image the encoded image bytes
      */
     public ProducerRecord<byte[], byte[]> build(SubmitArguments args, String id, byte[] image) {
+        List<SubmitRequest> perImage = args.requests(List.of(Path.of("image")));
+        if (perImage.size() != 1) {
+            throw new IllegalArgumentException("this command line makes " + perImage.size() + " requests per image");
+        }
+        return build(args, perImage.getFirst(), id, image);
+    }
+
+    /**
+     * Checks the JSON arguments ({@code --options}, {@code --history}) without building a record,
+     * so that a mistake fails before anything is sent.
+     *
+     * @throws Blip2Exception INVALID_REQUEST naming what is wrong
+     */
+    public void check(SubmitArguments args) {
+        args.options().ifPresent(text -> codec.decodeOptions(text.getBytes(StandardCharsets.UTF_8)));
+        args.history().ifPresent(this::parseHistory);
+    }
+
+    /**
+     * @param args    the command line (options, history)
+     * @param request which task and question
+     * @param id      the request id
+     * @param image   the encoded image bytes
+     */
+    public ProducerRecord<byte[], byte[]> build(SubmitArguments args, SubmitRequest request, String id, byte[] image) {
         byte[] key = id.getBytes(StandardCharsets.UTF_8);
         GenerationOverrides options = args.options()
                 .map(text -> codec.decodeOptions(text.getBytes(StandardCharsets.UTF_8)))
                 .orElse(null);
-        if (args.task().isCaption()) {
+        if (request.task().isCaption()) {
             List<Header> headers = new ArrayList<>();
             headers.add(header(WireHeaders.ID, id));
-            headers.add(header(WireHeaders.TASK, args.task().wire()));
-            args.question().ifPresent(q -> headers.add(header(WireHeaders.QUESTION, q)));
+            headers.add(header(WireHeaders.TASK, request.task().wire()));
             if (options != null) {
                 headers.add(new RecordHeader(WireHeaders.OPTIONS, codec.encode(options)));
             }
             return new ProducerRecord<>(topics.images(), null, key, image, headers);
         }
-        QuestionRequest request = new QuestionRequest(id, args.task(), args.question().orElseThrow(),
+        QuestionRequest question = new QuestionRequest(id, request.task(), request.question().orElseThrow(),
                 args.history().map(this::parseHistory).orElse(null), null,
                 new ImageRef(Base64.getEncoder().encodeToString(image), null), options);
-        return new ProducerRecord<>(topics.questions(), key, codec.encode(request));
+        return new ProducerRecord<>(topics.questions(), key, codec.encode(question));
     }
 
     private List<ChatTurn> parseHistory(String text) {

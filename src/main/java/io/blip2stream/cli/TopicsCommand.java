@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.ErrorCode;
 import io.blip2stream.ops.topics.Drift;
 import io.blip2stream.ops.topics.TopicCatalog;
 import io.blip2stream.ops.topics.TopicDefinition;
@@ -11,7 +13,6 @@ import io.blip2stream.ops.topics.TopicProvisioner;
 import io.blip2stream.ops.topics.TopicStatus;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,32 +29,55 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * command is idempotent.
  *
  * <pre>
- * java -jar quarkus-run.jar topics --bootstrap HOST:PORT [--dry-run] [--partitions N]
+ * blip2 topics --bootstrap HOST:PORT [--dry-run] [--partitions N]
  *     [--replication-factor N] [--timeout-s N] [--admin-property KEY=VALUE]...
  * </pre>
  *
- * Prints one JSON object to stdout. Exit status: 0 done (drift is reported, not fixed),
- * 1 the cluster call failed, 2 bad arguments.
+ * Prints one JSON object to stdout. Exit status ({@link ExitStatus}): 0 done (drift is reported,
+ * not fixed), 1 the cluster refused a call, 2 bad arguments, 3 the cluster did not answer.
  */
 public final class TopicsCommand implements Command {
 
     /** Name of this command in the command-line dispatch. */
     public static final String NAME = "topics";
 
-    static final String USAGE = "usage: topics --bootstrap HOST:PORT [--dry-run] [--partitions N]"
-            + " [--replication-factor N] [--timeout-s N] [--admin-property KEY=VALUE]...";
+    static final List<CliOption> OPTIONS = List.of(
+            CliOption.valued("--bootstrap", "HOST:PORT", "Kafka bootstrap servers (required)"),
+            CliOption.flag("--dry-run", "ask the broker to validate the creation, create nothing"),
+            CliOption.valued("--partitions", "N", "partitions of every topic instead of the defined ones"),
+            CliOption.valued("--replication-factor", "N", "replicas of every topic instead of the defined ones"),
+            CliOption.valued("--timeout-s", "N", "wait for each cluster call (default 30)"),
+            CliOption.valued("--admin-property", "KEY=VALUE", "a further Kafka Admin client property (security, ...); repeatable"));
 
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String summary() {
+        return "create the service's Kafka topics (idempotent), report drift";
+    }
+
+    @Override
+    public String usage() {
+        return Usage.render("""
+                blip2 topics --bootstrap HOST:PORT [--dry-run] [--partitions N] [--replication-factor N]
+                                    [--timeout-s N] [--admin-property KEY=VALUE]...""", """
+                Creates the service's topics from the packaged kafka-topics/topics.yaml (the definitions
+                Strimzi applies) and reports those that exist, with any drift from their definitions.
+                Existing topics are never changed. Prints one JSON object.""", OPTIONS);
+    }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) {
         Options options;
         try {
             options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            printError(out, err, "invalid_arguments", e.getMessage());
-            err.println(USAGE);
-            return 2;
+        } catch (Blip2Exception e) {
+            return CliError.of(e, ExitStatus.USAGE).printWithHint(NAME, out, err);
         }
         List<TopicDefinition> topics = TopicCatalog.load().stream()
                 .map(t -> t.withSizes(options.partitions(), options.replicationFactor()))
@@ -62,22 +86,27 @@ public final class TopicsCommand implements Command {
             List<TopicStatus> statuses = new TopicProvisioner(admin, options.timeout())
                     .provision(topics, options.dryRun());
             out.println(json.writeValueAsString(report(options, statuses)));
-            return 0;
+            return ExitStatus.OK;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            printError(out, err, "kafka_error", cause.getClass().getSimpleName() + ": " + cause.getMessage());
-            return 1;
-        } catch (TimeoutException e) {
-            printError(out, err, "kafka_timeout", "no answer from " + options.bootstrap() + " within " + options.timeout());
-            return 1;
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                return unavailable(options, out);
+            }
+            return CliError.of(CommandError.KAFKA_FAILED, cause.getClass().getSimpleName() + ": " + cause.getMessage())
+                    .print(out);
+        } catch (TimeoutException | org.apache.kafka.common.errors.TimeoutException e) {
+            return unavailable(options, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            printError(out, err, "interrupted", "interrupted");
-            return 1;
+            return CliError.of(CommandError.KAFKA_FAILED, "interrupted").print(out);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            printError(out, err, "output_failed", e.getMessage());
-            return 1;
+            return CliError.of(CommandError.OUTPUT_FAILED, e.getMessage()).print(out);
         }
+    }
+
+    private static int unavailable(Options options, PrintStream out) {
+        return CliError.of(CommandError.KAFKA_UNAVAILABLE, "Kafka at " + options.bootstrap()
+                + " did not answer within " + options.timeout().toSeconds() + " s").print(out);
     }
 
     private ObjectNode report(Options options, List<TopicStatus> statuses) {
@@ -109,18 +138,6 @@ public final class TopicsCommand implements Command {
         return root;
     }
 
-    private void printError(PrintStream out, PrintStream err, String code, String message) {
-        ObjectNode root = json.createObjectNode();
-        ObjectNode error = root.putObject("error");
-        error.put("code", code);
-        error.put("message", message);
-        try {
-            out.println(json.writeValueAsString(root));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            err.println(code + ": " + message);
-        }
-    }
-
     /**
      * Parsed command-line options.
      *
@@ -135,36 +152,26 @@ public final class TopicsCommand implements Command {
                    Duration timeout, Map<String, String> extraAdmin) {
 
         static Options parse(List<String> args) {
-            String bootstrap = null;
-            boolean dryRun = false;
-            Integer partitions = null;
-            Short rf = null;
-            Duration timeout = Duration.ofSeconds(30);
+            CliArgs a = CliArgs.parse(args, OPTIONS);
+            String bootstrap = a.get("--bootstrap", null);
+            if (bootstrap == null || bootstrap.isBlank()) {
+                throw invalid("--bootstrap is required");
+            }
+            Integer partitions = a.has("--partitions") ? inRange(a.getInt("--partitions", 0), "--partitions", Integer.MAX_VALUE) : null;
+            Short rf = a.has("--replication-factor")
+                    ? (short) inRange(a.getInt("--replication-factor", 0), "--replication-factor", Short.MAX_VALUE) : null;
+            Duration timeout = Duration.ofSeconds(inRange(a.getInt("--timeout-s", 30), "--timeout-s", 86_400));
             Map<String, String> extra = new LinkedHashMap<>();
-            List<String> rest = new ArrayList<>(args);
-            for (int i = 0; i < rest.size(); i++) {
-                String a = rest.get(i);
-                switch (a) {
-                    case "--bootstrap" -> bootstrap = value(rest, ++i, a);
-                    case "--dry-run" -> dryRun = true;
-                    case "--partitions" -> partitions = positive(value(rest, ++i, a), a, Integer.MAX_VALUE);
-                    case "--replication-factor" -> rf = (short) positive(value(rest, ++i, a), a, Short.MAX_VALUE);
-                    case "--timeout-s" -> timeout = Duration.ofSeconds(positive(value(rest, ++i, a), a, 86_400));
-                    case "--admin-property" -> {
-                        String kv = value(rest, ++i, a);
-                        int eq = kv.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--admin-property needs KEY=VALUE, got " + kv);
-                        }
-                        extra.put(kv.substring(0, eq), kv.substring(eq + 1));
+            for (CliArgs.Opt o : a.all()) {
+                if (o.name().equals("--admin-property")) {
+                    int eq = o.value().indexOf('=');
+                    if (eq <= 0) {
+                        throw invalid("--admin-property needs KEY=VALUE, got '" + o.value() + "'");
                     }
-                    default -> throw new IllegalArgumentException("unknown argument " + a);
+                    extra.put(o.value().substring(0, eq), o.value().substring(eq + 1));
                 }
             }
-            if (bootstrap == null || bootstrap.isBlank()) {
-                throw new IllegalArgumentException("--bootstrap is required");
-            }
-            return new Options(bootstrap, dryRun, partitions, rf, timeout, Map.copyOf(extra));
+            return new Options(bootstrap, a.has("--dry-run"), partitions, rf, timeout, Map.copyOf(extra));
         }
 
         Properties adminProperties() {
@@ -178,24 +185,19 @@ public final class TopicsCommand implements Command {
             return p;
         }
 
-        private static String value(List<String> args, int i, String flag) {
-            if (i >= args.size()) {
-                throw new IllegalArgumentException(flag + " needs a value");
+        private static int inRange(int v, String flag, int max) {
+            if (v < 1) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, flag + " " + v + " is below the minimum 1", 1L, null);
             }
-            return args.get(i);
-        }
-
-        private static int positive(String s, String flag, int max) {
-            int v;
-            try {
-                v = Integer.parseInt(s);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " needs an integer, got " + s);
-            }
-            if (v < 1 || v > max) {
-                throw new IllegalArgumentException(flag + " is " + v + ", must be between 1 and " + max);
+            if (v > max) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, flag + " " + v + " is above the maximum " + max,
+                        (long) max, null);
             }
             return v;
+        }
+
+        private static Blip2Exception invalid(String message) {
+            return new Blip2Exception(ErrorCode.INVALID_REQUEST, message);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.blip2stream.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +47,7 @@ public interface Blip2Config {
 
     Vision vision();
 
-    @Doc("Most text tokens per prompt; 0 = the tokenizer's model_max_length minus the query tokens")
+    @Doc("Most text tokens per prompt; 0 = min(the tokenizer's model_max_length, the LM's position table) minus the query tokens (a larger value is cut to that)")
     @WithDefault("0")
     int maxPromptTokens();
 
@@ -75,6 +76,10 @@ public interface Blip2Config {
     @Doc("Delivery guarantee: at-least-once or exactly-once")
     @WithDefault("at-least-once")
     String delivery();
+
+    Commit commit();
+
+    StreamPage streamPage();
 
     interface Topics {
         @Doc("Image records (input)")
@@ -107,9 +112,13 @@ public interface Blip2Config {
         @WithDefault("32")
         int maxPollRecords();
 
-        @Doc("Producer delivery timeout; must stay below the throttled commit's 60 s unprocessed-record age")
+        @Doc("Producer delivery timeout; must stay below the commit strategy's 60 s unprocessed-record age")
         @WithDefault("30000")
         int deliveryTimeoutMs();
+
+        @Doc("Longest poll of an input channel's consumer (ms); offset commits wait for the current poll, so keep it well below blip2.commit.interval")
+        @WithDefault("100")
+        int pollTimeoutMs();
 
         @Doc("exactly-once: transactional.id = this prefix + \"-\" + a random UUID, new for every instance and start")
         @WithDefault("blip2-stream")
@@ -120,6 +129,12 @@ public interface Blip2Config {
 
         /** The input channels' isolation level by delivery mode (application.properties only). */
         Map<String, String> isolationLevel();
+    }
+
+    interface Commit {
+        @Doc("at-least-once: least time between two offset commits of an input channel (a commit starts as soon as a partition's acked prefix moves); bounds the work redone after a crash")
+        @WithDefault("200ms")
+        Duration interval();
     }
 
     interface Cuda {
@@ -170,6 +185,10 @@ public interface Blip2Config {
         @Doc("Longest side in pixels at most, checked before decoding")
         @WithDefault("16384")
         int maxSide();
+
+        @Doc("Bytes inflated from one image's compressed metadata (PNG zTXt/iTXt, every chunk together) at most; chunks past it are ignored")
+        @WithDefault("4194304")
+        long maxMetadataBytes();
     }
 
     interface Batching {
@@ -190,6 +209,18 @@ public interface Blip2Config {
         @Doc("Ceiling on a request's max_new_tokens (INVALID_REQUEST)")
         @WithDefault("128")
         int maxNewTokens();
+
+        @Doc("Longest request id (any source) and record key in UTF-8 bytes (INVALID_REQUEST); what is echoed is cut to it")
+        @WithDefault("256")
+        int maxIdBytes();
+
+        @Doc("Longest claim-check URL in UTF-8 bytes (INVALID_REQUEST)")
+        @WithDefault("2048")
+        int maxUrlBytes();
+
+        @Doc("Most earlier turns in a chat's history (PROMPT_TOO_LONG, before tokenising)")
+        @WithDefault("16")
+        int maxTurns();
     }
 
     interface Fetch {
@@ -199,9 +230,20 @@ public interface Blip2Config {
         @Doc("Claim check: http(s) only to these hosts (comma-separated, host or host:port); empty: http(s) disabled")
         Optional<List<String>> allowedHosts();
 
-        @Doc("Claim check: time limit of one fetch")
+        @Doc("Claim check: time limit of one whole fetch (resolution, connect, TLS, headers, body, redirects)")
         @WithDefault("5000")
         long timeoutMs();
+
+        @Doc("Claim check: longest wait for the next byte of a response")
+        @WithDefault("2000")
+        long idleTimeoutMs();
+
+        @Doc("Claim check: most fetches from one host at a time; the others wait without a thread")
+        @WithDefault("2")
+        int maxPerHost();
+
+        @Doc("Claim check: address ranges (CIDR) exempt from the internal-address check; empty: none")
+        Optional<List<String>> allowedNetworks();
 
         @Doc("Claim check: redirects followed, each hop checked like the first URL")
         @WithDefault("3")
@@ -216,5 +258,23 @@ public interface Blip2Config {
         @Doc("ce_source of every result")
         @WithDefault("/blip2-stream")
         String source();
+    }
+
+    interface StreamPage {
+        @Doc("The live page /stream: thumbnails, texts, latency and errors of the last requests, shown to whoever reaches the HTTP port")
+        @WithDefault("true")
+        boolean enabled();
+
+        @Doc("Requests the live page holds and replays to a new browser (1..1000; about 10 KB each)")
+        @WithDefault("48")
+        int entries();
+
+        @Doc("Longer side of a live page thumbnail, pixels (8..512)")
+        @WithDefault("96")
+        int thumbnailSide();
+
+        @Doc("Browsers connected to the live page at once, at most (503 beyond)")
+        @WithDefault("8")
+        int maxClients();
     }
 }

@@ -23,7 +23,8 @@ public final class EngineSettings {
         OrtConfig ort = new OrtConfig(Device.parse(c.device()), c.cuda().deviceId(), c.onnx().intraOpThreads(),
                 c.onnx().interOpThreads(), OrtConfig.parseOptLevel(c.onnx().optimizationLevel()),
                 c.onnx().allowSpinning(), DecodeLoop.parse(c.decodeLoop()));
-        ImageLimits limits = new ImageLimits(c.image().maxBytes(), c.image().maxPixels(), c.image().maxSide());
+        ImageLimits limits = new ImageLimits(c.image().maxBytes(), c.image().maxPixels(), c.image().maxSide(),
+                c.image().maxMetadataBytes());
         return new EngineConfig(ort, limits, c.visionCache().size(), c.vision().maxBatch(), c.maxPromptTokens());
     }
 }

@@ -63,7 +63,7 @@ public final class ImageDecoder {
             throw new Blip2Exception(ErrorCode.UNSUPPORTED_IMAGE_FORMAT,
                     format + " images are not supported (supported: JPEG, PNG, GIF, BMP, WebP)");
         }
-        ImageMetadata meta = ImageMetadata.read(encoded, format);
+        ImageMetadata meta = ImageMetadata.read(encoded, format, limits.maxMetadataBytes());
         RgbImage rgb = decodePixels(encoded, format, meta);
         return rgb.orient(meta.orientation());
     }

@@ -20,20 +20,31 @@ import java.util.zip.Inflater;
  * @param adobeTransform  the Adobe APP14 transform flag, -1 when there is no Adobe marker
  * @param jpegSampling    JPEG frame sampling factors per component, in frame order, as
  *                        {@code horizontal << 4 | vertical}
+ * @param inflatedBytes   bytes inflated from compressed metadata chunks (PNG zTXt / iTXt)
  */
 record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds, boolean jfif,
-                     int adobeTransform, int[] jpegSampling) {
+                     int adobeTransform, int[] jpegSampling, long inflatedBytes) {
 
     private static final int ORIENTATION_TAG = 0x0112;
     private static final Pattern XMP_ORIENTATION = Pattern.compile("tiff:Orientation(=\"|>)([0-9])");
-    private static final ImageMetadata NONE = new ImageMetadata(1, 0, new int[0], false, -1, new int[0]);
+    private static final ImageMetadata NONE = new ImageMetadata(1, 0, new int[0], false, -1, new int[0], 0);
 
-    /** Reads the metadata of an image of the given format; never throws. */
+    /** Reads the metadata of an image of the given format within the default inflation budget; never throws. */
     static ImageMetadata read(byte[] b, ImageFormat format) {
+        return read(b, format, ImageLimits.DEFAULT_MAX_METADATA_BYTES);
+    }
+
+    /**
+     * Reads the metadata of an image of the given format; never throws.
+     *
+     * @param inflateBudget most bytes inflated from compressed metadata, all chunks of the image
+     *                      together; chunks past it are ignored
+     */
+    static ImageMetadata read(byte[] b, ImageFormat format, long inflateBudget) {
         try {
             return switch (format) {
                 case JPEG -> jpeg(b);
-                case PNG -> png(b);
+                case PNG -> png(b, new Budget(inflateBudget));
                 case WEBP -> webp(b);
                 default -> NONE;
             };
@@ -93,10 +104,20 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
             }
             p = p + 2 + len;
         }
-        return new ImageMetadata(orientation(exif, xmp), components, ids, jfif, adobe, sampling);
+        return new ImageMetadata(orientation(exif, xmp), components, ids, jfif, adobe, sampling, 0);
     }
 
-    private static ImageMetadata png(byte[] b) {
+    /** What is left of an image's inflation budget. */
+    private static final class Budget {
+        private long left;
+        private long used;
+
+        Budget(long bytes) {
+            this.left = bytes;
+        }
+    }
+
+    private static ImageMetadata png(byte[] b, Budget budget) {
         byte[] exif = null;
         byte[] rawProfile = null;
         byte[] xmp = null;
@@ -112,23 +133,23 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
             switch (type) {
                 case "eXIf" -> exif = slice(b, s, e);
                 case "iTXt" -> {
-                    byte[] x = itxt(b, s, e, "XML:com.adobe.xmp");
+                    byte[] x = itxt(b, s, e, "XML:com.adobe.xmp", budget);
                     if (x != null) {
                         xmp = x;
                     }
-                    byte[] r = itxt(b, s, e, "Raw profile type exif");
+                    byte[] r = itxt(b, s, e, "Raw profile type exif", budget);
                     if (r != null) {
                         rawProfile = r;
                     }
                 }
                 case "tEXt" -> {
-                    byte[] r = text(b, s, e, "Raw profile type exif", false);
+                    byte[] r = text(b, s, e, "Raw profile type exif", false, budget);
                     if (r != null) {
                         rawProfile = r;
                     }
                 }
                 case "zTXt" -> {
-                    byte[] r = text(b, s, e, "Raw profile type exif", true);
+                    byte[] r = text(b, s, e, "Raw profile type exif", true, budget);
                     if (r != null) {
                         rawProfile = r;
                     }
@@ -144,7 +165,7 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
         if (exif == null && rawProfile != null) {
             exif = fromRawProfile(rawProfile);
         }
-        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1, new int[0]);
+        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1, new int[0], budget.used);
     }
 
     private static ImageMetadata webp(byte[] b) {
@@ -166,7 +187,7 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
             }
             p = e + (int) (len & 1);
         }
-        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1, new int[0]);
+        return new ImageMetadata(orientation(exif, xmp), 0, new int[0], false, -1, new int[0], 0);
     }
 
     /** PIL: the EXIF IFD0 orientation if the tag is there, else an XMP tiff:Orientation. */
@@ -241,7 +262,7 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
     }
 
     /** An iTXt chunk's text when its keyword matches (compressed or not), else null. */
-    private static byte[] itxt(byte[] b, int s, int e, String keyword) {
+    private static byte[] itxt(byte[] b, int s, int e, String keyword, Budget budget) {
         int k = indexOf0(b, s, e);
         if (k < 0 || !new String(b, s, k - s, StandardCharsets.ISO_8859_1).equals(keyword) || k + 3 > e) {
             return null;
@@ -253,31 +274,40 @@ record ImageMetadata(int orientation, int jpegComponents, int[] jpegComponentIds
             return null;
         }
         byte[] body = slice(b, translated + 1, e);
-        return compressed ? inflate(body) : body;
+        return compressed ? inflate(body, budget) : body;
     }
 
     /** A tEXt / zTXt chunk's text when its keyword matches, else null. */
-    private static byte[] text(byte[] b, int s, int e, String keyword, boolean compressed) {
+    private static byte[] text(byte[] b, int s, int e, String keyword, boolean compressed, Budget budget) {
         int k = indexOf0(b, s, e);
         if (k < 0 || !new String(b, s, k - s, StandardCharsets.ISO_8859_1).equals(keyword)) {
             return null;
         }
-        return compressed ? inflate(slice(b, k + 2, e)) : slice(b, k + 1, e);
+        return compressed ? inflate(slice(b, k + 2, e), budget) : slice(b, k + 1, e);
     }
 
-    private static byte[] inflate(byte[] data) {
+    /**
+     * Inflates one chunk within what is left of the image's budget: null (the chunk ignored) when
+     * the budget is spent or the chunk would pass it.
+     */
+    private static byte[] inflate(byte[] data, Budget budget) {
+        if (budget.left <= 0) {
+            return null;
+        }
         Inflater inf = new Inflater();
         try {
             inf.setInput(data);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
             while (!inf.finished()) {
-                int n = inf.inflate(buf);
+                int n = inf.inflate(buf, 0, (int) Math.min(buf.length, budget.left + 1));
                 if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
                     break;
                 }
                 out.write(buf, 0, n);
-                if (out.size() > (1 << 24)) {
+                budget.left -= n;
+                budget.used += n;
+                if (budget.left < 0) {
                     return null;
                 }
             }

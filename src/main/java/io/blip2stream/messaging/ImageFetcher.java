@@ -6,12 +6,10 @@ import io.blip2stream.api.ErrorCode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -20,22 +18,46 @@ import java.util.Locale;
 /**
  * The claim check: reads an image named by URL, under a {@link FetchPolicy} and nothing else.
  * {@code file:} URLs must resolve (symbolic links included) under the configured root;
- * {@code http(s)} URLs must name an allow-listed host, and every redirect is checked the same way
- * (the HTTP client itself never follows one). Anything else is {@link ErrorCode#URL_NOT_ALLOWED};
+ * {@code http(s)} URLs must name an allow-listed host whose addresses are not internal (loopback,
+ * private, link-local: {@link FetchPolicy#denies}), the connection goes to the address checked,
+ * and every redirect is checked the same way. One deadline bounds a whole fetch, redirects
+ * included, and an idle timeout every read ({@link HttpExchange}). Anything else is {@link ErrorCode#URL_NOT_ALLOWED};
  * a URL that is allowed but cannot be read is {@link ErrorCode#IMAGE_FETCH_FAILED}; more bytes
  * than allowed is {@link ErrorCode#IMAGE_TOO_LARGE}. Thread-safe.
  */
 public final class ImageFetcher {
 
+    /** Name resolution, {@link InetAddress#getAllByName} outside tests. */
+    @FunctionalInterface
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
     private final FetchPolicy policy;
-    private final HttpClient http;
+    private final Resolver resolver;
 
     public ImageFetcher(FetchPolicy policy) {
+        this(policy, InetAddress::getAllByName);
+    }
+
+    public ImageFetcher(FetchPolicy policy, Resolver resolver) {
         this.policy = policy;
-        this.http = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(policy.timeout())
-                .build();
+        this.resolver = resolver;
+    }
+
+    /**
+     * The lane of a URL for {@link HostLanes}: its scheme, host and port as written (file: URLs
+     * share one lane).
+     */
+    public static String laneOf(String url) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+            return scheme + "://" + host + ":" + uri.getPort();
+        } catch (URISyntaxException e) {
+            return "";
+        }
     }
 
     public byte[] fetch(String url) {
@@ -94,50 +116,50 @@ public final class ImageFetcher {
         URI uri = first;
         for (int hop = 0; ; hop++) {
             checkHost(uri);
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw timedOut(first);
-            }
-            HttpRequest request = HttpRequest.newBuilder(uri).GET().timeout(java.time.Duration.ofNanos(left)).build();
-            HttpResponse<InputStream> response;
-            try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (HttpTimeoutException e) {
-                throw timedOut(first);
-            } catch (IOException e) {
-                throw new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "cannot fetch " + uri + ": " + e, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "interrupted while fetching " + uri, e);
-            }
-            int status = response.statusCode();
-            if (status >= 300 && status < 400 && response.headers().firstValue("location").isPresent()) {
-                close(response);
+            InetAddress address = resolve(uri);
+            HttpExchange.Response response = new HttpExchange(uri, deadline, policy.idleTimeout().toMillis(),
+                    policy.maxBytes(), () -> timedOut(first), () -> idle(first)).get(address);
+            int status = response.status();
+            if (status >= 300 && status < 400 && response.location() != null) {
                 if (hop >= policy.maxRedirects()) {
                     throw Blip2Exception.limit(ErrorCode.IMAGE_FETCH_FAILED, "the redirect count", hop + 1L,
                             policy.maxRedirects());
                 }
-                uri = uri.resolve(response.headers().firstValue("location").get());
+                try {
+                    uri = uri.resolve(new URI(response.location()));
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    throw notAllowed(response.location(), "not a valid redirect: " + e.getMessage());
+                }
                 continue;
             }
             if (status != 200) {
-                close(response);
                 throw new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "GET " + uri + " answered HTTP " + status);
             }
-            long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
-            if (declared > policy.maxBytes()) {
-                close(response);
-                throw Blip2Exception.limit(ErrorCode.IMAGE_TOO_LARGE, "the image size in bytes", declared,
-                        policy.maxBytes());
-            }
-            try (InputStream in = response.body()) {
-                return readLimited(in);
-            } catch (HttpTimeoutException e) {
-                throw timedOut(first);
-            } catch (IOException e) {
-                throw new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "cannot read " + uri + ": " + e, e);
-            }
+            return response.body();
         }
+    }
+
+    /**
+     * Resolves the URL's host once and checks every address it resolves to: one internal address
+     * (loopback, private, link-local, … outside {@link FetchPolicy#allowedNetworks()}) refuses the
+     * URL. The fetch then connects to the address checked here, never resolving the name again.
+     */
+    private InetAddress resolve(URI uri) {
+        InetAddress[] all;
+        try {
+            all = resolver.resolve(uri.getHost());
+        } catch (UnknownHostException e) {
+            throw new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "cannot resolve " + uri.getHost(), e);
+        }
+        if (all.length == 0) {
+            throw new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "cannot resolve " + uri.getHost());
+        }
+        for (InetAddress a : all) {
+            policy.denies(a).ifPresent(why -> {
+                throw notAllowed(uri.toString(), "host '" + uri.getHost() + "' resolves to " + why);
+            });
+        }
+        return all[0];
     }
 
     private void checkHost(URI uri) {
@@ -175,15 +197,14 @@ public final class ImageFetcher {
                 ms, null);
     }
 
+    private Blip2Exception idle(URI uri) {
+        long ms = policy.idleTimeout().toMillis();
+        return new Blip2Exception(ErrorCode.IMAGE_FETCH_FAILED, "fetching " + uri + " stalled: no byte for " + ms
+                + " ms", ms, null);
+    }
+
     private static Blip2Exception notAllowed(String url, String why) {
         return new Blip2Exception(ErrorCode.URL_NOT_ALLOWED, url + ": " + why);
     }
 
-    private static void close(HttpResponse<InputStream> response) {
-        try {
-            response.body().close();
-        } catch (IOException ignored) {
-            // the response is abandoned either way
-        }
-    }
 }

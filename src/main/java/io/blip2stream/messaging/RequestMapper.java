@@ -2,6 +2,7 @@ package io.blip2stream.messaging;
 
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ChatTurn;
+import io.blip2stream.api.Echo;
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.ImageRef;
 import io.blip2stream.api.QuestionRequest;
@@ -22,6 +23,11 @@ import java.util.List;
 public final class RequestMapper {
 
     private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+    /**
+     * Characters each chat history turn counts beyond its question and answer: its template and
+     * separator (BLIP-2's "Question: {q} Answer: {a}" and " " are 20), rounded up.
+     */
+    static final int TURN_TEMPLATE_CHARS = 32;
 
     private final WireCodec codec;
     private final RequestLimits limits;
@@ -35,13 +41,22 @@ public final class RequestMapper {
 
     /**
      * The id of a record: {@code blip2-id} header, else {@code ce_id}, else the key as UTF-8, else
-     * {@code topic-partition-offset}.
+     * {@code topic-partition-offset}; capped at {@link RequestLimits#DEFAULT_MAX_ID_BYTES} for echoing.
      */
     public static String recordId(IncomingRecord r) {
+        return Echo.cap(rawRecordId(r), RequestLimits.DEFAULT_MAX_ID_BYTES);
+    }
+
+    private static String rawRecordId(IncomingRecord r) {
         return r.header(WireHeaders.ID)
                 .or(() -> r.header(WireHeaders.CE_ID))
                 .or(r::keyText)
                 .orElseGet(() -> r.source().asId());
+    }
+
+    /** The id to echo for a record, capped at the id limit. */
+    public String idOf(IncomingRecord r) {
+        return Echo.cap(rawRecordId(r), limits.maxIdBytes());
     }
 
     /**
@@ -51,10 +66,12 @@ public final class RequestMapper {
      * @param receivedNanos {@link System#nanoTime()} at arrival
      */
     public Mapped fromImage(IncomingRecord r, long nowWallMs, long receivedNanos) {
-        String id = recordId(r);
+        String rawId = rawRecordId(r);
+        String id = Echo.cap(rawId, limits.maxIdBytes());
         Task task = Task.CAPTION;
         try {
-            task = r.header(WireHeaders.TASK).map(Task::parse).orElse(Task.CAPTION);
+            checkIdAndKey(rawId, r);
+            task = task(r);
             String question = r.header(WireHeaders.QUESTION).orElse(null);
             GenerationOverrides options = r.headerBytes(WireHeaders.OPTIONS).map(codec::decodeOptions).orElse(GenerationOverrides.NONE);
             Prompt prompt = prompt(task, question, List.of(), null);
@@ -67,24 +84,53 @@ public final class RequestMapper {
 
     /** A question record: value = question JSON (schemas/question.schema.json). */
     public Mapped fromQuestion(IncomingRecord r, long nowWallMs, long receivedNanos) {
-        String id = recordId(r);
+        String rawId = rawRecordId(r);
+        String id = Echo.cap(rawId, limits.maxIdBytes());
         Task task = Task.VQA;
         try {
+            checkIdAndKey(rawId, r);
             QuestionRequest q = codec.decodeQuestion(r.value());
             if (q.id() != null && !q.id().isBlank()) {
-                id = q.id();
+                id = Echo.cap(q.id(), limits.maxIdBytes());
+                checkIdAndKey(q.id(), r);
             }
             task = q.taskOrDefault();
-            Prompt prompt = prompt(task, q.question(), q.history(), q.prompt());
             ImageRef ref = q.image();
             if (ref == null || (ref.base64() == null) == (ref.url() == null)) {
                 throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "image must have exactly one of base64 and url");
             }
+            if (ref.url() != null && Echo.utf8Length(ref.url()) > limits.maxUrlBytes()) {
+                throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "the image URL's length in UTF-8 bytes",
+                        Echo.utf8Length(ref.url()), limits.maxUrlBytes());
+            }
+            Prompt prompt = prompt(task, q.question(), q.history(), q.prompt());
             byte[] image = ref.base64() != null ? checkImage(decodeBase64(ref.base64())) : null;
             return accept(id, task, prompt, q.optionsOrNone(), image, ref.url(), r, nowWallMs, receivedNanos);
         } catch (Blip2Exception e) {
             return new Mapped.Rejected(id, task, e);
         }
+    }
+
+    /** The id and the key are echoed into every output: over-long ones are refused before any work. */
+    private void checkIdAndKey(String rawId, IncomingRecord r) {
+        int idBytes = Echo.utf8Length(rawId);
+        if (idBytes > limits.maxIdBytes()) {
+            throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "the request id's length in UTF-8 bytes", idBytes,
+                    limits.maxIdBytes());
+        }
+        if (r.key() != null && r.key().length > limits.maxIdBytes()) {
+            throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "the record key's length in bytes", r.key().length,
+                    limits.maxIdBytes());
+        }
+    }
+
+    private static Task task(IncomingRecord r) {
+        byte[] raw = r.headerBytes(WireHeaders.TASK).orElse(null);
+        if (raw != null && raw.length > Echo.MAX_TASK_BYTES) {
+            throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "the task header's length in bytes", raw.length,
+                    Echo.MAX_TASK_BYTES);
+        }
+        return r.header(WireHeaders.TASK).map(Task::parse).orElse(Task.CAPTION);
     }
 
     /** Checks fetched bytes against the same limits as inline ones. */
@@ -118,9 +164,17 @@ public final class RequestMapper {
         return receivedNanos + leftMs * 1_000_000L;
     }
 
+    /**
+     * Checks the cheap bounds of a prompt before anything is tokenised: the number of chat turns,
+     * then the characters of the whole prompt, each turn's template included.
+     */
     private Prompt prompt(Task task, String question, List<ChatTurn> history, String raw) {
-        int chars = (question == null ? 0 : question.length()) + (raw == null ? 0 : raw.length())
-                + history.stream().mapToInt(t -> length(t.question()) + length(t.answer())).sum();
+        if (history.size() > limits.maxTurns()) {
+            throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the number of chat history turns", history.size(),
+                    limits.maxTurns());
+        }
+        long chars = (long) length(question) + length(raw) + (long) history.size() * TURN_TEMPLATE_CHARS
+                + history.stream().mapToLong(t -> (long) length(t.question()) + length(t.answer())).sum();
         if (chars > limits.maxQuestionChars()) {
             throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the prompt length in characters", chars,
                     limits.maxQuestionChars());

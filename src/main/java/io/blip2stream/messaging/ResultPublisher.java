@@ -1,6 +1,10 @@
 package io.blip2stream.messaging;
 
+import io.blip2stream.api.Blip2Exception;
+import io.blip2stream.api.DeadLetterStub;
+import io.blip2stream.api.ErrorCode;
 import io.blip2stream.api.ErrorResult;
+import io.blip2stream.api.ResultRecord;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
 import io.blip2stream.api.WireResult;
@@ -19,6 +23,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,7 +32,8 @@ import java.util.concurrent.CompletionStage;
  * Writes results: a result record on the task's output topic with CloudEvents binary-mode
  * headers, and for errors also the original record on the dead-letter topic with dead-letter
  * headers. {@link #publish} writes through the output channels (at-least-once); {@link #records}
- * gives the same records for a transactional producer (exactly-once).
+ * gives the same records for a transactional producer (exactly-once). Every record is kept within
+ * {@code blip2.kafka.max-message-bytes}, so no request can make its outputs unwritable.
  */
 @ApplicationScoped
 public class ResultPublisher {
@@ -55,19 +61,23 @@ public class ResultPublisher {
     @Inject
     Blip2Config config;
 
+    /** Where an output record goes. */
+    private enum Destination { RESULT, DEAD_LETTER }
+
+    /** One output record, within the size limit. */
+    private record Output(Destination destination, byte[] key, byte[] value, RecordHeaders headers) {
+    }
+
     /**
      * The records of the result of a request that came from {@code origin}: the result on its
      * task's topic, then for an error the original record on the dead-letter topic.
      */
     public List<ProducerRecord<byte[], byte[]>> records(IncomingRecord origin, WireResult result) {
-        String topic = result.task().isCaption() ? config.topics().captions() : config.topics().answers();
-        ProducerRecord<byte[], byte[]> written = new ProducerRecord<>(topic, null, origin.key(), codec.encode(result),
-                resultHeaders(origin, result));
-        if (result instanceof ErrorResult error) {
-            return List.of(written, new ProducerRecord<>(config.topics().dlq(), null, origin.key(), original(origin),
-                    deadLetterHeaders(origin, error)));
-        }
-        return List.of(written);
+        String resultTopic = result.task().isCaption() ? config.topics().captions() : config.topics().answers();
+        return outputs(origin, result).stream()
+                .map(o -> new ProducerRecord<>(o.destination() == Destination.RESULT ? resultTopic : config.topics().dlq(),
+                        null, o.key(), o.value(), o.headers()))
+                .toList();
     }
 
     /**
@@ -76,12 +86,49 @@ public class ResultPublisher {
      */
     public CompletionStage<Void> publish(IncomingRecord origin, WireResult result) {
         Emitter<byte[]> out = result.task().isCaption() ? captions : answers;
-        CompletableFuture<Void> written = send(out, origin.key(), codec.encode(result), resultHeaders(origin, result));
-        if (result instanceof ErrorResult error) {
-            CompletableFuture<Void> dead = send(deadLetters, origin.key(), original(origin), deadLetterHeaders(origin, error));
-            return CompletableFuture.allOf(written, dead);
+        List<CompletableFuture<Void>> writes = outputs(origin, result).stream()
+                .map(o -> send(o.destination() == Destination.RESULT ? out : deadLetters, o.key(), o.value(), o.headers()))
+                .toList();
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * The result record and, for an error, the dead letter, each within
+     * {@code blip2.kafka.max-message-bytes}: the key is cut to the id limit; a result that would
+     * pass the size limit becomes an error result; a dead letter that would pass it (the original
+     * record plus dead-letter headers) becomes a {@link DeadLetterStub}.
+     */
+    private List<Output> outputs(IncomingRecord origin, WireResult result) {
+        byte[] key = outputKey(origin.key());
+        byte[] value = codec.encode(result);
+        RecordHeaders headers = resultHeaders(origin, result);
+        int size = OutputSize.of(key, value, headers);
+        if (size > config.kafka().maxMessageBytes() && result instanceof ResultRecord) {
+            result = ErrorResult.of(result.id(), result.task(), Blip2Exception.limit(ErrorCode.INFERENCE_FAILED,
+                    "the result's size in bytes", size, config.kafka().maxMessageBytes()), result.source());
+            value = codec.encode(result);
+            headers = resultHeaders(origin, result);
         }
-        return written;
+        Output written = new Output(Destination.RESULT, key, value, headers);
+        if (!(result instanceof ErrorResult error)) {
+            return List.of(written);
+        }
+        RecordHeaders deadHeaders = deadLetterHeaders(origin, error, true);
+        byte[] original = original(origin);
+        if (OutputSize.of(origin.key(), original, deadHeaders) <= config.kafka().maxMessageBytes()) {
+            return List.of(written, new Output(Destination.DEAD_LETTER, origin.key(), original, deadHeaders));
+        }
+        RecordHeaders stubHeaders = deadLetterHeaders(origin, error, false);
+        add(stubHeaders, WireHeaders.DEAD_LETTER_STUB, "true");
+        add(stubHeaders, WireHeaders.CONTENT_TYPE, WireHeaders.JSON_CONTENT_TYPE);
+        return List.of(written, new Output(Destination.DEAD_LETTER, key, codec.encode(OutputSize.stub(origin)),
+                stubHeaders));
+    }
+
+    /** The record key, cut to the id limit: it is echoed on every output. */
+    private byte[] outputKey(byte[] key) {
+        int max = config.limits().maxIdBytes();
+        return key == null || key.length <= max ? key : Arrays.copyOf(key, max);
     }
 
     private static byte[] original(IncomingRecord origin) {
@@ -104,9 +151,9 @@ public class ResultPublisher {
         return h;
     }
 
-    private static RecordHeaders deadLetterHeaders(IncomingRecord origin, ErrorResult error) {
+    private static RecordHeaders deadLetterHeaders(IncomingRecord origin, ErrorResult error, boolean withOriginal) {
         RecordHeaders h = new RecordHeaders();
-        if (origin.headers() != null) {
+        if (withOriginal && origin.headers() != null) {
             for (Header header : origin.headers()) {
                 h.add(header);
             }

@@ -42,15 +42,17 @@ public class ServiceConfig {
 
     /** Image bytes are limited by {@code blip2.image.max-bytes}, the engine's key: one key bounds them everywhere. */
     public RequestLimits requestLimits() {
-        return new RequestLimits(maxImageBytes(), config.limits().maxQuestionChars(), config.limits().maxNewTokens(),
-                config.deadlineMs());
+        Blip2Config.Limits l = config.limits();
+        return new RequestLimits(maxImageBytes(), l.maxQuestionChars(), l.maxNewTokens(), config.deadlineMs(),
+                l.maxIdBytes(), l.maxUrlBytes(), l.maxTurns());
     }
 
     public FetchPolicy fetchPolicy() {
         Blip2Config.Fetch f = config.fetch();
         return new FetchPolicy(f.fileRoot().filter(s -> !s.isBlank()).map(Path::of),
                 Set.copyOf(f.allowedHosts().orElse(List.of())), maxImageBytes(), Duration.ofMillis(f.timeoutMs()),
-                f.maxRedirects());
+                f.maxRedirects(), Duration.ofMillis(f.idleTimeoutMs()), f.maxPerHost(),
+                f.allowedNetworks().orElse(List.of()).stream().filter(s -> !s.isBlank()).map(Cidr::parse).toList());
     }
 
     public int fetchThreads() {
@@ -59,6 +61,18 @@ public class ServiceConfig {
 
     public long shutdownTimeoutMs() {
         return config.shutdownTimeoutMs();
+    }
+
+    /**
+     * At-least-once: the least time between two offset commits of an input channel (a commit
+     * starts as soon as a partition's acked prefix moves, unless one started less than this ago).
+     */
+    public Duration commitInterval() {
+        Duration interval = config.commit().interval();
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("blip2.commit.interval must be > 0, got " + interval);
+        }
+        return interval;
     }
 
     /** At-least-once (the default) or exactly-once, from {@code blip2.delivery}. */

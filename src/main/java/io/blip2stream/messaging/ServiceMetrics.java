@@ -24,7 +24,10 @@ import java.util.function.Supplier;
  *   <li>{@code blip2_batch_size}: requests per engine call (histogram);</li>
  *   <li>{@code blip2_stage_seconds{stage=queue|preprocess|vision|generate|total}}: per request;</li>
  *   <li>{@code blip2_tokens_generated_total}, {@code blip2_results_total{task}},
- *       {@code blip2_errors_total{code}}, {@code blip2_vision_cache_total{result=hit|miss}}.</li>
+ *       {@code blip2_errors_total{code}}, {@code blip2_vision_cache_total{result=hit|miss}};</li>
+ *   <li>{@code blip2_offset_commits_total{outcome=committed|failed}} and
+ *       {@code blip2_offset_commit_seconds}: the at-least-once mode's offset commits (their rate is
+ *       the commit rate) and how long each took.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -45,6 +48,9 @@ public class ServiceMetrics {
     private final Counter transactionsCommitted;
     private final Counter transactionsAborted;
     private final Counter transactionRecords;
+    private final Counter commitsSucceeded;
+    private final Counter commitsFailed;
+    private final Timer commitLatency;
 
     public ServiceMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -75,6 +81,18 @@ public class ServiceMetrics {
         this.transactionRecords = Counter.builder("blip2.transaction.records")
                 .description("input records whose results and offsets were committed in a transaction")
                 .register(registry);
+        this.commitsSucceeded = Counter.builder("blip2.offset.commits").tag("outcome", "committed")
+                .description("offset commits of the at-least-once mode's input channels, by outcome").register(registry);
+        this.commitsFailed = Counter.builder("blip2.offset.commits").tag("outcome", "failed")
+                .description("offset commits of the at-least-once mode's input channels, by outcome").register(registry);
+        this.commitLatency = Timer.builder("blip2.offset.commit")
+                .description("time from an offset commit's start to the broker's answer").register(registry);
+    }
+
+    /** The at-least-once mode's commit of {@code partitions} partitions ended after {@code nanos}. */
+    public void offsetCommit(boolean succeeded, int partitions, long nanos) {
+        (succeeded ? commitsSucceeded : commitsFailed).increment();
+        commitLatency.record(Duration.ofNanos(nanos));
     }
 
     /** The exactly-once mode ended a transaction over {@code records} records. */

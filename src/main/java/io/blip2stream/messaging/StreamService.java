@@ -15,12 +15,14 @@ import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.PreparedBatch;
+import io.blip2stream.pipeline.Prompt;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -76,11 +78,16 @@ public class StreamService {
     @Inject
     ServiceMetrics metrics;
 
+    /** Observers of finished records (the live page); the service does not know who listens. */
+    @Inject
+    Event<RequestCompleted> completed;
+
     private volatile State state = State.STARTING;
     private volatile String failure = "";
     private InFlightLimiter limiter;
     private BatchWorkers<Ticket, Handler.Staged> workers;
     private ExecutorService fetchPool;
+    private HostLanes fetchLanes;
     private RequestMapper mapper;
     private ImageFetcher fetcher;
     private InferenceRunner runner;
@@ -106,6 +113,7 @@ public class StreamService {
             fetcher = new ImageFetcher(config.fetchPolicy());
             fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
                     Thread.ofPlatform().name("blip2-fetch-", 0).daemon(true).factory());
+            fetchLanes = new HostLanes(fetchPool, config.fetchPolicy().maxPerHost());
             delivery = config.delivery() == DeliveryMode.EXACTLY_ONCE ? exactlyOnce.start()
                     : new AtLeastOnceDelivery(publisher);
             // one worker per device: the engine drives one device and takes one batch at a time
@@ -209,13 +217,13 @@ public class StreamService {
                 case Mapped.Rejected r -> complete(ticket, ErrorResult.of(r.id(), r.task(), r.error(), record.source()));
                 case Mapped.Accepted a when a.request().needsFetch() -> {
                     ticket.request = a.request();
-                    fetchPool.execute(() -> fetchThenQueue(ticket));
+                    fetchLanes.execute(ImageFetcher.laneOf(a.request().imageUrl()), () -> fetchThenQueue(ticket));
                 }
                 case Mapped.Accepted a -> queue(ticket, a.request());
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "cannot handle record %s", record.source().asId());
-            complete(ticket, ErrorResult.of(RequestMapper.recordId(record), Task.CAPTION,
+            complete(ticket, ErrorResult.of(mapper.idOf(record), Task.CAPTION,
                     new Blip2Exception(ErrorCode.INFERENCE_FAILED, "cannot handle the record: " + e, e),
                     record.source()));
         }
@@ -244,6 +252,31 @@ public class StreamService {
             metrics.error(ErrorCode.valueOf(e.error().code()));
         }
         delivery.deliver(ticket, result);
+        announce(ticket.request, result);
+    }
+
+    /** Tells the observers of {@link RequestCompleted}; nothing they do reaches the delivery. */
+    private void announce(ServiceRequest request, WireResult result) {
+        try {
+            Double latencyMs = switch (result) {
+                case ResultRecord r when r.timingMs() != null -> r.timingMs().total();
+                default -> request == null ? null : (System.nanoTime() - request.receivedNanos()) / 1e6;
+            };
+            completed.fire(new RequestCompleted(result, request == null ? null : question(request.prompt()),
+                    request == null ? null : request.image(), latencyMs));
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "an observer of completed requests failed");
+        }
+    }
+
+    private static String question(Prompt prompt) {
+        return switch (prompt) {
+            case Prompt.Caption c -> null;
+            case Prompt.Vqa v -> v.question();
+            case Prompt.Chat c -> c.question();
+            case Prompt.Raw r -> r.text();
+            case null -> null;
+        };
     }
 
     private static IncomingRecord toRecord(Message<byte[]> message) {
@@ -269,6 +302,23 @@ public class StreamService {
         public Staged prepare(List<BatchState.Entry<Ticket>> batch) {
             List<InferenceRequest> requests = batch.stream().map(e -> e.item().request.toInference()).toList();
             return new Staged(batch, runner.prepare(requests));
+        }
+
+        @Override
+        public void failed(List<BatchState.Entry<Ticket>> batch, Throwable why) {
+            Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED,
+                    "the batch could not be prepared: " + why, why);
+            RuntimeException first = null;
+            for (BatchState.Entry<Ticket> e : batch) {
+                try {
+                    complete(e.item(), ResultFactory.failure(e.item().request, error));
+                } catch (RuntimeException t) {
+                    first = first == null ? t : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
         }
 
         @Override

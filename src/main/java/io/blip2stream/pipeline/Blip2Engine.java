@@ -7,6 +7,7 @@ import io.blip2stream.model.Family;
 import io.blip2stream.model.ModelBundle;
 import io.blip2stream.onnx.LanguageModel;
 import io.blip2stream.onnx.LmBatch;
+import io.blip2stream.onnx.OnnxInitializers;
 import io.blip2stream.onnx.OptLanguageModel;
 import io.blip2stream.onnx.OrtSessions;
 import io.blip2stream.onnx.T5LanguageModel;
@@ -56,6 +57,8 @@ public final class Blip2Engine implements InferenceEngine {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final int numQuery;
     private final int embedsPerImage;
+    /** Positions the language model can embed (Q + prompt + new tokens), 0 where it has no table. */
+    private final int lmPositions;
 
     private Blip2Engine(ModelBundle bundle, EngineConfig config) {
         this.bundle = bundle;
@@ -67,10 +70,11 @@ public final class Blip2Engine implements InferenceEngine {
         this.defaults = GenerationOptions.fromBundle(m.generation());
         int[] eos = m.tokens().eosTokenIds().stream().mapToInt(Long::intValue).toArray();
         this.consts = new GenerationConstants(eos, m.tokens().padTokenId().intValue(), m.dims().vocabSize());
+        this.lmPositions = lmPositions(bundle);
         PromptTokenizer tok = null;
         VisionGraph vg = null;
         try {
-            tok = PromptTokenizer.open(bundle, config.maxPromptTokens());
+            tok = PromptTokenizer.open(bundle, config.maxPromptTokens(), lmPositions);
             vg = new VisionGraph(sessions, bundle);
             this.lm = bundle.family() == Family.OPT ? new OptLanguageModel(sessions, bundle)
                     : new T5LanguageModel(sessions, bundle);
@@ -98,6 +102,25 @@ public final class Blip2Engine implements InferenceEngine {
      */
     public static Blip2Engine open(Path bundleDir, EngineConfig config) {
         return new Blip2Engine(ModelBundle.open(bundleDir), config);
+    }
+
+    /**
+     * OPT's learned position table, read from the decoder graph: its rows less OPT's offset of 2
+     * (HF's {@code OPTLearnedPositionalEmbedding}); 0 for T5 (relative positions) or when absent.
+     */
+    static int lmPositions(ModelBundle bundle) {
+        if (bundle.family() != Family.OPT) {
+            return 0;
+        }
+        return OnnxInitializers.dims(bundle.graphPath("decoder"), n -> n.endsWith("embed_positions.weight"))
+                .filter(d -> d.length == 2 && d[0] > 2)
+                .map(d -> (int) d[0] - 2)
+                .orElse(0);
+    }
+
+    /** Positions the language model can embed, 0 where it has no table. */
+    public int lmPositions() {
+        return lmPositions;
     }
 
     public ModelBundle bundle() {
@@ -181,6 +204,7 @@ public final class Blip2Engine implements InferenceEngine {
                     throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "the request has no prompt");
                 }
                 texts[i] = tokenizer.encodeText(formatter.format(r.prompt()));
+                checkPositions(texts[i].length, r.options() != null ? r.options() : defaults);
             } catch (Blip2Exception e) {
                 failed[i] = new InferenceOutcome.Failure(r.id(), e);
             } catch (RuntimeException e) {
@@ -287,11 +311,18 @@ public final class Blip2Engine implements InferenceEngine {
                 generated = Generator.generate(step, inputs, options, consts);
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "generation failed for a group of %d", group.size());
-            for (Prepared p : group) {
-                out[p.index()] = new InferenceOutcome.Failure(p.request().id(),
-                        new Blip2Exception(ErrorCode.INFERENCE_FAILED, "generation failed: " + e.getMessage(), e));
+            if (group.size() > 1) {
+                // one row can fail the whole run: each request again alone, so only the culprit fails
+                LOG.warnf(e, "generation failed for a group of %d; retrying each request alone", group.size());
+                for (Prepared p : group) {
+                    runGroup(options, List.of(p), decoding, preprocessMs, visionMs, out);
+                }
+                return;
             }
+            Prepared p = group.getFirst();
+            LOG.errorf(e, "generation failed for request %s", p.request().id());
+            out[p.index()] = new InferenceOutcome.Failure(p.request().id(), e instanceof Blip2Exception b ? b
+                    : new Blip2Exception(ErrorCode.INFERENCE_FAILED, "generation failed: " + e.getMessage(), e));
             return;
         }
         long g1 = System.nanoTime();
@@ -310,6 +341,22 @@ public final class Blip2Engine implements InferenceEngine {
             Prepared p = group.get(b);
             out[p.index()] = new InferenceOutcome.Success(p.request().id(), decoded.get(b), group.size(), timings,
                     p.cacheHit());
+        }
+    }
+
+    /**
+     * Q query tokens, the prompt and every new token must fit the language model's position
+     * table: a prompt that leaves no room for {@code max_new_tokens} is PROMPT_TOO_LONG now,
+     * before any inference (else the graph would fail, and with it the request's batch-mates).
+     */
+    private void checkPositions(int promptTokens, GenerationOptions options) {
+        if (lmPositions <= 0) {
+            return;
+        }
+        int room = lmPositions - numQuery - options.maxNewTokens();
+        if (promptTokens > room) {
+            throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the prompt length in tokens (with max_new_tokens "
+                    + options.maxNewTokens() + " and " + lmPositions + " positions)", promptTokens, Math.max(0, room));
         }
     }
 

@@ -41,7 +41,7 @@ public final class PromptFormatter {
             case Prompt.Chat c -> {
                 List<String> parts = new ArrayList<>(c.history().size() + 1);
                 for (Prompt.Turn t : c.history()) {
-                    parts.add(chatTurn.replace("{question}", t.question()).replace("{answer}", t.answer()));
+                    parts.add(fill(chatTurn, t.question(), t.answer()));
                 }
                 parts.add(question(c.question()));
                 yield String.join(separator, parts);
@@ -50,6 +50,28 @@ public final class PromptFormatter {
     }
 
     private String question(String q) {
-        return vqa.replace("{question}", Objects.requireNonNull(q, "question"));
+        return fill(vqa, Objects.requireNonNull(q, "question"), null);
+    }
+
+    /**
+     * The template with its placeholders filled in one pass: text that a request sent is never
+     * searched for placeholders again (a question full of "{answer}" does not multiply the answer).
+     * A null {@code answer} leaves "{answer}" as it is.
+     */
+    static String fill(String template, String question, String answer) {
+        StringBuilder out = new StringBuilder(template.length() + question.length() + (answer == null ? 0 : answer.length()));
+        int i = 0;
+        while (i < template.length()) {
+            if (template.startsWith("{question}", i)) {
+                out.append(question);
+                i += "{question}".length();
+            } else if (answer != null && template.startsWith("{answer}", i)) {
+                out.append(answer);
+                i += "{answer}".length();
+            } else {
+                out.append(template.charAt(i++));
+            }
+        }
+        return out.toString();
     }
 }

@@ -50,20 +50,33 @@ public final class PromptTokenizer implements AutoCloseable {
     }
 
     /**
-     * The bundle's tokenizer and its settings.
+     * The bundle's tokenizer and its settings. The prompt limit is the smallest of the
+     * tokenizer's {@code model_max_length}, the language model's position table and the configured
+     * limit, minus the Q query tokens every prompt carries in front.
      *
-     * @param maxPromptTokens the configured limit on text tokens; 0 = model_max_length - Q
+     * @param maxPromptTokens the configured limit on text tokens; 0 = no limit of its own
+     * @param lmPositions     positions the language model's graph has (0 = unknown, none)
      */
-    public static PromptTokenizer open(ModelBundle bundle, int maxPromptTokens) {
+    public static PromptTokenizer open(ModelBundle bundle, int maxPromptTokens, int lmPositions) {
         BundleManifest m = bundle.manifest();
         BundleManifest.TokenizerSpec t = m.tokenizer();
         int q = m.dims().numQueryTokens();
         boolean left = t.paddingSide() != null ? t.paddingSide().equals("left")
                 : bundle.family() == io.blip2stream.model.Family.OPT;
-        int limit = maxPromptTokens > 0 ? maxPromptTokens
-                : Math.max(1, (t.modelMaxLength() != null ? t.modelMaxLength() : 512) - q);
+        int limit = promptLimit(t.modelMaxLength() != null ? t.modelMaxLength() : 512, lmPositions, q, maxPromptTokens);
         return new PromptTokenizer(bundle.tokenizerPath(), q, m.tokens().imageTokenId(), m.tokens().padTokenId(), left,
                 t.addSpecialTokens() == null || t.addSpecialTokens(), limit);
+    }
+
+    public static PromptTokenizer open(ModelBundle bundle, int maxPromptTokens) {
+        return open(bundle, maxPromptTokens, 0);
+    }
+
+    /** min(model_max_length, positions) - Q, and no more than a configured limit (each 0 when absent). */
+    static int promptLimit(int modelMaxLength, int lmPositions, int numQuery, int configured) {
+        int sequence = lmPositions > 0 ? Math.min(modelMaxLength, lmPositions) : modelMaxLength;
+        int limit = Math.max(1, sequence - numQuery);
+        return configured > 0 ? Math.min(configured, limit) : limit;
     }
 
     public int maxPromptTokens() {

@@ -34,11 +34,25 @@ class BatchWorkersTest {
         final Map<List<Integer>, Integer> niceOn = new ConcurrentHashMap<>();
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger runsStarted = new AtomicInteger();
+        /** Entries of batches whose preparation threw. */
+        final ConcurrentLinkedQueue<Integer> failed = new ConcurrentLinkedQueue<>();
+        /** Items whose batch's preparation throws this. */
+        final Map<Integer, Throwable> prepareThrows = new ConcurrentHashMap<>();
+        volatile boolean failedThrows;
         volatile boolean hold;
 
         @Override
         public List<Integer> prepare(List<BatchState.Entry<Integer>> batch) {
             List<Integer> items = batch.stream().map(BatchState.Entry::item).toList();
+            for (Integer i : items) {
+                Throwable t = prepareThrows.get(i);
+                if (t instanceof Error e) {
+                    throw e;
+                }
+                if (t instanceof RuntimeException e) {
+                    throw e;
+                }
+            }
             preparedOn.put(items, Thread.currentThread().getName());
             Set<String> threads = ConcurrentHashMap.newKeySet();
             IntStream.range(0, 256).parallel().forEach(i -> threads.add(Thread.currentThread().getName()));
@@ -58,6 +72,14 @@ class BatchWorkersTest {
                 }
             }
             batches.add(batch);
+        }
+
+        @Override
+        public void failed(List<BatchState.Entry<Integer>> batch, Throwable why) {
+            if (failedThrows) {
+                throw new IllegalStateException("cannot complete the batch");
+            }
+            batch.forEach(e -> failed.add(e.item()));
         }
 
         @Override
@@ -202,5 +224,43 @@ class BatchWorkersTest {
         preparer.join();
         assertThat(ahead.take(prepare)).isEqualTo("prepared by preparer #2");
         assertThat(calls).hasValue(2);
+    }
+
+    @Test
+    void anErrorWhilePreparingFailsEveryRequestOfItsBatchAndTheWorkerGoesOn() throws Exception {
+        Recorder r = new Recorder();
+        r.prepareThrows.put(2, new NoClassDefFoundError("injected"));
+        BatchWorkers<Integer, List<Integer>> w = new BatchWorkers<>(new BatchPolicy(3, Duration.ofMillis(200).toNanos()), r);
+        w.start(1, "test-prepare-error");
+        try {
+            long now = System.nanoTime();
+            for (int i = 1; i <= 3; i++) {
+                w.submit(i, "k", now, now + LONG_DEADLINE);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> r.failed.size() == 3);
+            assertThat(r.failed).containsExactlyInAnyOrder(1, 2, 3);
+
+            w.submit(4, "k", System.nanoTime(), System.nanoTime() + LONG_DEADLINE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> r.handled() == 1);
+            assertThat(w.alive()).isTrue();
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
+    void aBatchThatCannotBeCompletedStopsTheWorkerInsteadOfVanishing() {
+        Recorder r = new Recorder();
+        r.prepareThrows.put(1, new OutOfMemoryError("injected"));
+        r.failedThrows = true;
+        BatchWorkers<Integer, List<Integer>> w = new BatchWorkers<>(new BatchPolicy(1, 0), r);
+        w.start(1, "test-prepare-lost");
+        try {
+            w.submit(1, "k", System.nanoTime(), System.nanoTime() + LONG_DEADLINE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !w.alive());
+            assertThat(r.handled()).isZero();
+        } finally {
+            w.close();
+        }
     }
 }

@@ -4,6 +4,8 @@ import io.blip2stream.api.Task;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CliConfigTest {
@@ -11,6 +13,7 @@ class CliConfigTest {
     @AfterEach
     void clear() {
         System.clearProperty("BLIP2_TOPIC_QUESTIONS");
+        System.clearProperty("BLIP2_COMMIT_INTERVAL");
     }
 
     @Test
@@ -35,5 +38,13 @@ class CliConfigTest {
     @Test
     void readsTheMessageSizeLimit() {
         assertThat(CliConfig.settings().kafka().maxMessageBytes()).isEqualTo(10_485_760);
+    }
+
+    @Test
+    void readsDurationsAsTheServiceDoes() {
+        assertThat(CliConfig.settings().commit().interval()).isEqualTo(Duration.ofMillis(200));
+
+        System.setProperty("BLIP2_COMMIT_INTERVAL", "1s");
+        assertThat(CliConfig.settings().commit().interval()).isEqualTo(Duration.ofSeconds(1));
     }
 }

@@ -97,9 +97,11 @@ class InferCommandTest {
 
     @Test
     void aMissingBundleIsReportedAsJson(@TempDir Path dir) throws IOException {
-        Run run = infer(List.of("--bundle", dir.resolve("none").toString(), "--image", "y.png"));
+        Run run = infer(List.of("--bundle", dir.resolve("none").toString(),
+                "--image", Fixtures.image("photo_640x480.jpg").toString()));
         assertThat(run.status()).isEqualTo(2);
         assertThat(run.json().get("error").get("code").asText()).isEqualTo("INVALID_BUNDLE");
+        assertThat(run.json().get("error").get("id").asText()).isEqualTo("BLIP2-2001");
         assertThat(run.json().get("error").get("message").asText()).contains("bundle directory not found");
     }
 }

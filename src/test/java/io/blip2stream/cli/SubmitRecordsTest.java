@@ -9,6 +9,7 @@ import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ class SubmitRecordsTest {
                 "blip2-id", "req-1",
                 "blip2-task", "caption",
                 "blip2-options", "{\"max_new_tokens\":5}"));
-        assertThat(TOPICS.resultTopic(args.task())).isEqualTo("out.cap");
+        assertThat(TOPICS.resultTopic(args.requests(List.of(Path.of("i.png"))).getFirst().task())).isEqualTo("out.cap");
     }
 
     @Test
@@ -59,7 +60,7 @@ class SubmitRecordsTest {
         assertThat(Base64.getDecoder().decode(value.path("image").path("base64").asText())).isEqualTo(IMAGE);
         assertThat(value.path("options").path("num_beams").asInt()).isEqualTo(2);
         assertThat(value.path("history")).isEmpty();
-        assertThat(TOPICS.resultTopic(args.task())).isEqualTo("out.ans");
+        assertThat(TOPICS.resultTopic(args.questionTask())).isEqualTo("out.ans");
     }
 
     @Test

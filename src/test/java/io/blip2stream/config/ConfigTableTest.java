@@ -86,7 +86,7 @@ class ConfigTableTest {
     void everySettingHasADocAndEitherADefaultOrIsOptional() throws NoSuchMethodException {
         assertThat(settings()).hasSizeGreaterThan(30).allSatisfy(s -> assertThat(s.doc()).as(s.key()).isNotBlank());
         assertThat(settings()).filteredOn(s -> s.defaultValue() == null).extracting(Setting::key)
-                .containsExactlyInAnyOrder("blip2.fetch.allowed-hosts", "blip2.fetch.file-root");
+                .containsExactlyInAnyOrder("blip2.fetch.allowed-hosts", "blip2.fetch.allowed-networks", "blip2.fetch.file-root");
         assertThat(Blip2Config.Fetch.class.getMethod("fileRoot").getReturnType()).isEqualTo(Optional.class);
     }
 

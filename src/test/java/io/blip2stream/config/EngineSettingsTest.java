@@ -5,7 +5,6 @@ import io.blip2stream.onnx.DecodeLoop;
 import io.blip2stream.onnx.Device;
 import io.blip2stream.pipeline.EngineConfig;
 import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -16,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EngineSettingsTest {
 
     private static Blip2Config config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(values, "test", 500))
-                .withMapping(Blip2Config.class).build().getConfigMapping(Blip2Config.class);
+        return ConfigBuilders.blip2().withSources(new PropertiesConfigSource(values, "test", 500))
+                .build().getConfigMapping(Blip2Config.class);
     }
 
     @Test

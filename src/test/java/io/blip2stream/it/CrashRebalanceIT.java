@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blip2stream.cli.WireTopics;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -37,6 +41,14 @@ class CrashRebalanceIT {
     private static final Duration INTERVAL = Duration.ofMillis(40);
     private static final Duration READY = Duration.ofSeconds(180);
     private static final Duration ALL_RESULTS = Duration.ofSeconds(240);
+    /** The crashed instance's {@code blip2.max-in-flight}. */
+    private static final int CRASH_MAX_IN_FLIGHT = 16;
+    /** {@code blip2.commit.interval}, the service's default. */
+    private static final Duration COMMIT_INTERVAL = Duration.ofMillis(200);
+    /** Results before the kill: several seconds of the stream, every stage busy. */
+    private static final int STEADY_STATE_RESULTS = 60;
+    /** The throughput before the kill is measured over this long. */
+    private static final Duration RATE_WINDOW = Duration.ofSeconds(2);
     private static final Path BUNDLE = Path.of("src/test/resources/bundles/tiny-opt").toAbsolutePath();
 
     private static TestBroker broker;
@@ -53,28 +65,52 @@ class CrashRebalanceIT {
         }
     }
 
+    /**
+     * Steady state, {@code kill -9}, restart: nothing is lost, and the restarted instance redoes
+     * (writes a second result for) only what the killed one had not committed: records in flight
+     * (at most the in-flight limit) and the results acknowledged within the last commit interval.
+     */
     @Test
-    void aServiceKilledMidStreamLosesNoRequest() throws Exception {
+    void aServiceKilledAtSteadyStateLosesNothingAndRedoesAtMostWhatWasInFlight() throws Exception {
         Deployment deployment = deploy("crash");
+        Map<String, String> limited = Map.of("BLIP2_MAX_IN_FLIGHT", Integer.toString(CRASH_MAX_IN_FLIGHT));
         try (ResultCollector results = new ResultCollector(broker.bootstrapServers(), deployment.resultTopics());
-             ServiceProcess first = deployment.start("crash-first").awaitReady(READY);
+             ServiceProcess first = deployment.start("crash-first", limited).awaitReady(READY);
              RequestStream stream = RequestStream.start(broker.bootstrapServers(), deployment.topics, "crash",
                      REQUESTS, INTERVAL)) {
 
-            await("first results").atMost(ALL_RESULTS).until(() -> results.distinctIds() >= 10);
+            await("steady state").atMost(ALL_RESULTS).until(() -> results.distinctIds() >= STEADY_STATE_RESULTS);
+            long killedAt = System.nanoTime();
             first.kill();
+            double perSecond = results.firstArrivedBetween(killedAt - RATE_WINDOW.toNanos(), killedAt)
+                    / (RATE_WINDOW.toMillis() / 1000.0);
             int servedBeforeCrash = results.distinctIds();
-            assertThat(stream.isDone()).as("the crash happens mid-stream").isFalse();
+            // mid-stream: requests still to send, or sent and waiting in the input topics
+            assertThat(servedBeforeCrash).as("the crash happens with requests left").isLessThan(REQUESTS);
             assertThat(first.isAlive()).isFalse();
 
-            try (ServiceProcess second = deployment.start("crash-second").awaitReady(READY)) {
+            try (ServiceProcess second = deployment.start("crash-second", limited).awaitReady(READY)) {
                 await("all requests sent").atMost(ALL_RESULTS).until(stream::isDone);
                 assertThat(stream.failure()).isNull();
                 awaitEveryResult(results, stream.ids());
-                assertThat(servedBeforeCrash).isLessThan(REQUESTS);
+                // every record processed and committed, every result written read: the count is final
+                await("every input offset committed").atMost(ALL_RESULTS).pollInterval(Duration.ofMillis(500))
+                        .until(() -> deployment.uncommitted() == 0);
+                long written = deployment.resultsWritten();
+                await("every result read").atMost(ALL_RESULTS).until(() -> results.total() >= written);
                 assertThat(second.isAlive()).isTrue();
             }
             assertEverySuccessful(results, stream.ids());
+            assertThat(results.missing(stream.ids())).as("lost requests").isEmpty();
+
+            long bound = CRASH_MAX_IN_FLIGHT + (long) Math.ceil(perSecond * COMMIT_INTERVAL.toMillis() / 1000.0);
+            String measured = String.format(Locale.ROOT, "kill -9 at steady state (%.1f results/s, %d served"
+                            + " before): %d results for %d requests, %d written twice; bound %d = in-flight limit %d"
+                            + " + %d ms of results",
+                    perSecond, servedBeforeCrash, results.total(), REQUESTS, results.duplicates(), bound,
+                    CRASH_MAX_IN_FLIGHT, COMMIT_INTERVAL.toMillis());
+            System.out.println(measured);
+            assertThat(results.duplicates()).as(measured).isLessThanOrEqualTo((int) bound);
         }
     }
 
@@ -210,7 +246,13 @@ class CrashRebalanceIT {
         }
 
         ServiceProcess start(String instance) {
+            return start(instance, Map.of());
+        }
+
+        /** Starts an instance with {@code settings} (environment variables) on top of the deployment's. */
+        ServiceProcess start(String instance, Map<String, String> settings) {
             Map<String, String> env = new HashMap<>(topicEnvironment());
+            env.putAll(settings);
             env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
             env.put("BLIP2_BUNDLE", BUNDLE.toString());
             env.put("BLIP2_CONSUMER_GROUP", group);
@@ -224,12 +266,43 @@ class CrashRebalanceIT {
         }
 
         Set<TopicPartition> inputPartitions() {
-            Set<TopicPartition> all = new java.util.HashSet<>();
+            Set<TopicPartition> all = new HashSet<>();
             for (int p = 0; p < PARTITIONS; p++) {
                 all.add(new TopicPartition(topics.images(), p));
                 all.add(new TopicPartition(topics.questions(), p));
             }
             return all;
+        }
+
+        /** Records of the input topics not yet committed by the group (end offsets minus committed ones). */
+        long uncommitted() throws Exception {
+            Map<TopicPartition, OffsetAndMetadata> committed = broker.admin()
+                    .listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            long lag = 0;
+            for (Map.Entry<TopicPartition, Long> end : endOffsets(inputPartitions()).entrySet()) {
+                OffsetAndMetadata c = committed.get(end.getKey());
+                lag += end.getValue() - (c == null ? 0 : c.offset());
+            }
+            return lag;
+        }
+
+        /** Result records written to the result topics so far (fresh topics, no transactions: their end offsets). */
+        long resultsWritten() throws Exception {
+            Set<TopicPartition> partitions = new HashSet<>();
+            for (String topic : resultTopics()) {
+                for (int p = 0; p < PARTITIONS; p++) {
+                    partitions.add(new TopicPartition(topic, p));
+                }
+            }
+            return endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        private static Map<TopicPartition, Long> endOffsets(Set<TopicPartition> partitions) throws Exception {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            broker.admin().listOffsets(latest).all().get().forEach((p, info) -> ends.put(p, info.offset()));
+            return ends;
         }
 
         /** Member id → partitions of the input topics it holds now. */

@@ -87,6 +87,16 @@ public final class ResultCollector implements AutoCloseable {
         return t == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(t);
     }
 
+    /** Request ids whose first result was read at or after {@code fromNanos} and before {@code toNanos}. */
+    public int firstArrivedBetween(long fromNanos, long toNanos) {
+        return (int) firstArrivalNanos.values().stream().filter(t -> t >= fromNanos && t < toNanos).count();
+    }
+
+    /** Results of the same request read more than once: total results minus distinct ids. */
+    public int duplicates() {
+        return byId.values().stream().mapToInt(l -> l.size() - 1).sum();
+    }
+
     public Set<String> ids() {
         return Set.copyOf(byId.keySet());
     }

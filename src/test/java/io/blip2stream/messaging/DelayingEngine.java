@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A decorator over the real engine for tests: adds latency to every batch (to build up back
  * pressure) and throws for any batch holding a request whose id starts with {@link #FAIL_PREFIX}
- * (an engine fault). Everything else goes to the real engine unchanged.
+ * (an engine fault), and throws an {@link Error} while preparing any batch holding a request whose
+ * id starts with {@link #PREPARE_ERROR_PREFIX}. Everything else goes to the real engine unchanged.
  */
 public final class DelayingEngine implements InferenceEngine {
 
     /** Requests with ids starting with this make the engine throw for their whole batch. */
     public static final String FAIL_PREFIX = "engine-fault-";
+    /** Requests with ids starting with this make the engine's preparation throw an {@link Error}. */
+    public static final String PREPARE_ERROR_PREFIX = "prepare-error-";
 
     private final InferenceEngine engine;
     private volatile long delayMillis;
@@ -40,6 +43,9 @@ public final class DelayingEngine implements InferenceEngine {
     /** The real engine's preparation (it runs ahead on the workers' preparation thread). */
     @Override
     public PreparedBatch prepare(List<InferenceRequest> batch) {
+        if (batch.stream().anyMatch(r -> r.id().startsWith(PREPARE_ERROR_PREFIX))) {
+            throw new NoClassDefFoundError("an error injected into the preparation of a batch of " + batch.size());
+        }
         return engine.prepare(batch);
     }
 

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -87,8 +88,12 @@ class ImageFetcherTest {
         ex.close();
     }
 
+    /** Loopback is internal: these tests allow it explicitly, as the service's test configuration does. */
+    private static final List<Cidr> LOOPBACK = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+
     private ImageFetcher fetcher() {
-        return new ImageFetcher(new FetchPolicy(Optional.of(root), Set.of("localhost"), 50, Duration.ofMillis(500), 2));
+        return new ImageFetcher(new FetchPolicy(Optional.of(root), Set.of("localhost"), 50, Duration.ofMillis(500), 2)
+                .withAllowedNetworks(LOOPBACK));
     }
 
     private static void fails(Runnable r, ErrorCode code) {
@@ -170,5 +175,141 @@ class ImageFetcherTest {
                     assertThat(e.code()).isEqualTo(ErrorCode.IMAGE_FETCH_FAILED);
                     assertThat(e.limit()).hasValue(500);
                 });
+    }
+
+    /**
+     * A raw HTTP server: answers every connection with a 200 declaring {@code length} bytes, sends
+     * {@code first} of them at once, then one more every {@code dripMillis} (never, when 0) until
+     * the client goes away.
+     */
+    private static final class DripServer implements AutoCloseable {
+        final java.net.ServerSocket server;
+        private final Thread acceptor;
+        final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+
+        DripServer(int length, int first, long dripMillis) throws IOException {
+            server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            acceptor = Thread.ofPlatform().daemon(true).start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        java.net.Socket s = server.accept();
+                        accepted.incrementAndGet();
+                        Thread.ofPlatform().daemon(true).start(() -> serve(s, length, first, dripMillis));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private static void serve(java.net.Socket s, int length, int first, long dripMillis) {
+            try (s) {
+                java.io.InputStream in = s.getInputStream();
+                int matched = 0;
+                while (matched < 4) { // up to the end of the request headers
+                    int b = in.read();
+                    if (b < 0) {
+                        return;
+                    }
+                    matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+                }
+                java.io.OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                out.write(new byte[first]);
+                out.flush();
+                for (int sent = first; sent < length; sent++) {
+                    if (dripMillis == 0) {
+                        new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+                        return;
+                    }
+                    TimeUnit.MILLISECONDS.sleep(dripMillis);
+                    out.write(0);
+                    out.flush();
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            acceptor.interrupt();
+        }
+    }
+
+    private static FetchPolicy shortPolicy(long totalMs, long idleMs) {
+        return new FetchPolicy(Optional.empty(), Set.of("localhost"), 1 << 20, Duration.ofMillis(totalMs), 0,
+                Duration.ofMillis(idleMs), 2, LOOPBACK);
+    }
+
+    @Test
+    void aBodyThatDripsIsCutAtTheTotalDeadline() throws Exception {
+        try (DripServer drip = new DripServer(100_000, 10, 50)) { // a byte every 50 ms: never idle for long
+            ImageFetcher fetcher = new ImageFetcher(shortPolicy(800, 500));
+            long t0 = System.nanoTime();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
+                    assertThatThrownBy(() -> fetcher.fetch("http://localhost:" + drip.port() + "/drip"))
+                            .isInstanceOfSatisfying(Blip2Exception.class, e -> {
+                                assertThat(e.code()).isEqualTo(ErrorCode.IMAGE_FETCH_FAILED);
+                                assertThat(e.limit()).hasValue(800);
+                            }));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aBodyThatStopsIsCutAtTheIdleTimeout() throws Exception {
+        try (DripServer stall = new DripServer(1000, 10, 0)) {
+            ImageFetcher fetcher = new ImageFetcher(shortPolicy(20_000, 300));
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
+                    assertThatThrownBy(() -> fetcher.fetch("http://localhost:" + stall.port() + "/stall"))
+                            .isInstanceOfSatisfying(Blip2Exception.class, e -> {
+                                assertThat(e.code()).isEqualTo(ErrorCode.IMAGE_FETCH_FAILED);
+                                assertThat(e.limit()).hasValue(300);
+                                assertThat(e.detail()).contains("stalled");
+                            }));
+        }
+    }
+
+    @Test
+    void anAllowListedNameThatResolvesInwardIsRefused() {
+        ImageFetcher noInternal = new ImageFetcher(new FetchPolicy(Optional.empty(), Set.of("localhost"), 50,
+                Duration.ofSeconds(1), 0));
+        assertThatThrownBy(() -> noInternal.fetch("http://localhost:" + port + "/ok"))
+                .isInstanceOfSatisfying(Blip2Exception.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.URL_NOT_ALLOWED);
+                    assertThat(e.detail()).contains("loopback");
+                });
+        ImageFetcher metadata = new ImageFetcher(new FetchPolicy(Optional.empty(), Set.of("images.example"), 50,
+                Duration.ofSeconds(1), 0).withAllowedNetworks(LOOPBACK),
+                host -> new java.net.InetAddress[]{java.net.InetAddress.getLoopbackAddress(),
+                        java.net.InetAddress.getByName("169.254.169.254")});
+        fails(() -> metadata.fetch("http://images.example:" + port + "/ok"), ErrorCode.URL_NOT_ALLOWED);
+        for (String internal : List.of("10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "0.0.0.0", "::1",
+                "fd00::1", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a9fe:a9fe")) {
+            ImageFetcher f = new ImageFetcher(new FetchPolicy(Optional.empty(), Set.of("images.example"), 50,
+                    Duration.ofSeconds(1), 0), host -> new java.net.InetAddress[]{java.net.InetAddress.getByName(internal)});
+            assertThatThrownBy(() -> f.fetch("http://images.example/a.png")).as(internal)
+                    .isInstanceOfSatisfying(Blip2Exception.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.URL_NOT_ALLOWED));
+        }
+    }
+
+    @Test
+    void theFetchConnectsToTheAddressItCheckedAndResolvesOnlyOnce() {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        // DNS rebinding: the first answer passes the check, every later one points inward
+        ImageFetcher fetcher = new ImageFetcher(new FetchPolicy(Optional.empty(), Set.of("images.example"), 50,
+                Duration.ofSeconds(2), 0).withAllowedNetworks(List.of(Cidr.parse("127.0.0.1/32"))),
+                host -> new java.net.InetAddress[]{lookups.getAndIncrement() == 0
+                        ? java.net.InetAddress.getByName("127.0.0.1") : java.net.InetAddress.getByName("169.254.169.254")});
+
+        assertThat(fetcher.fetch("http://images.example:" + port + "/ok")).isEqualTo(BODY);
+        assertThat(lookups).hasValue(1);
     }
 }

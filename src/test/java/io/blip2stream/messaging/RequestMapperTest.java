@@ -191,4 +191,30 @@ class RequestMapperTest {
 
         assertThat(rejected(m, ErrorCode.PROMPT_TOO_LONG).error().limit()).hasValue(50);
     }
+
+    private static String chat(int turns, String question, String answer) {
+        String turn = "{\"question\":\"" + question + "\",\"answer\":\"" + answer + "\"}";
+        return "{\"task\":\"chat\",\"question\":\"q\",\"history\":["
+                + String.join(",", java.util.Collections.nCopies(turns, turn)) + "],\"image\":{\"base64\":\"AAAA\"}}";
+    }
+
+    @Test
+    void tooManyChatTurnsArePromptTooLongBeforeTheyAreTokenised() {
+        RequestMapper big = new RequestMapper(new WireCodec(), new RequestLimits(100, 2000, 32, 60_000),
+                GenerationOptions.greedy(20));
+
+        Mapped.Rejected r = rejected(big.fromQuestion(question(chat(150_000, "", "")), NOW, NANOS),
+                ErrorCode.PROMPT_TOO_LONG);
+        assertThat(r.error().limit()).hasValue(RequestLimits.DEFAULT_MAX_TURNS);
+        accepted(big.fromQuestion(question(chat(RequestLimits.DEFAULT_MAX_TURNS, "a", "b")), NOW, NANOS));
+    }
+
+    @Test
+    void everyTurnCountsItsTemplateCharactersTowardsThePromptLimit() {
+        // 5 empty turns: no question or answer characters, but 5 x 32 template characters over a limit of 50
+        Mapped.Rejected r = rejected(mapper.fromQuestion(question(chat(5, "", "")), NOW, NANOS),
+                ErrorCode.PROMPT_TOO_LONG);
+        assertThat(r.error().limit()).hasValue(50);
+        accepted(mapper.fromQuestion(question(chat(1, "", "")), NOW, NANOS));
+    }
 }

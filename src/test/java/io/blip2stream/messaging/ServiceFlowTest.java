@@ -17,11 +17,18 @@ import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +63,9 @@ class ServiceFlowTest {
     @Inject
     KafkaClientService kafkaClients;
 
+    @Inject
+    MeterRegistry registry;
+
     private final WireCodec codec = new WireCodec();
 
     /** What was sent, by request id: the request as the engine sees it, and where it landed. */
@@ -63,9 +74,12 @@ class ServiceFlowTest {
     }
 
     @BeforeEach
-    void serviceIsReady() {
+    void serviceIsReady() throws Exception {
         await().atMost(Duration.ofSeconds(120)).until(() -> service.state() == StreamService.State.READY);
         KafkaTestClient.awaitAssigned(kafkaClients);
+        // records an earlier test class left uncommitted (a drain with records in flight) are done
+        // first, so that no result but this test's arrives while it reads
+        awaitNoInputLeft(Duration.ofSeconds(60));
         // latency per batch makes requests queue behind the running batch: batches of more than one
         engine.delayMillis(150);
     }
@@ -151,6 +165,9 @@ class ServiceFlowTest {
 
             KafkaTestClient.Outputs out = kafka.awaitOutputs(Duration.ofSeconds(120),
                     o -> o.results().size() >= IMAGES + QUESTIONS);
+            // offsets are committed as results land: within a few commit intervals (200 ms) of the last
+            // result, well before the 5 s of a periodic commit
+            assertCommittedPast(sent.values(), Duration.ofSeconds(2));
             // nothing more arrives: exactly one result per request
             kafka.assertNothingMore(Duration.ofSeconds(2));
             engine.delayMillis(0);
@@ -192,6 +209,48 @@ class ServiceFlowTest {
                 }
             }
         }
+    }
+
+    /** Waits until the group's committed offsets are at the end of every input partition. */
+    private static void awaitNoInputLeft(Duration within) throws Exception {
+        String group = ConfigProvider.getConfig().getValue("blip2.consumer-group", String.class);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (String topic : List.of(KafkaTestClient.IMAGES, KafkaTestClient.QUESTIONS)) {
+            for (int p = 0; p < KafkaBrokerResource.INPUT_PARTITIONS; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class)))) {
+            await().atMost(within).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                admin.listOffsets(latest).all().get().forEach((tp, end) -> assertThat(
+                        committed.getOrDefault(tp, new OffsetAndMetadata(0)).offset()).as("committed offset of %s", tp)
+                        .isEqualTo(end.offset()));
+            });
+        }
+    }
+
+    /** The group's committed offsets pass every sent record within {@code within}; the commits are on the metrics. */
+    private void assertCommittedPast(Collection<Sent> sent, Duration within) throws Exception {
+        String group = ConfigProvider.getConfig().getValue("blip2.consumer-group", String.class);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class)))) {
+            await().atMost(within).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                for (Sent s : sent) {
+                    RecordMetadata m = s.metadata().get();
+                    OffsetAndMetadata c = committed.get(new TopicPartition(m.topic(), m.partition()));
+                    assertThat(c == null ? 0 : c.offset()).as("committed offset of %s-%d", m.topic(), m.partition())
+                            .isGreaterThan(m.offset());
+                }
+            });
+        }
+        assertThat(registry.get("blip2.offset.commits").tag("outcome", "committed").counter().count())
+                .as("offset commits counted").isPositive();
+        assertThat(registry.get("blip2.offset.commit").timer().count()).as("commit latencies recorded").isPositive();
     }
 
     private static void assertCloudEventHeaders(ConsumerRecord<byte[], byte[]> r, ResultRecord rr) {

@@ -71,6 +71,8 @@ class OpsEndpointsTest {
                 "blip2_tokens_generated_total",
                 "blip2_errors_total{code=\"IMAGE_TOO_LARGE\"",
                 "blip2_results_total{task=\"caption\"",
-                "blip2_vision_cache_total{result=\"hit\"");
+                "blip2_vision_cache_total{result=\"hit\"",
+                "blip2_offset_commits_total{outcome=\"committed\"",
+                "blip2_offset_commit_seconds_count");
     }
 }

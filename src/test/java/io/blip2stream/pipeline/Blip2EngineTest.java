@@ -61,6 +61,49 @@ class Blip2EngineTest {
         });
     }
 
+    /** A raw prompt of between {@code min} and {@code max} text tokens. */
+    private static Prompt.Raw promptOf(int min, int max) {
+        for (int n = 1; n < 1000; n++) {
+            String text = "a ".repeat(n);
+            int tokens = engine().tokenizer().encodeText(engine().formatter().format(new Prompt.Raw(text))).length;
+            if (tokens >= min && tokens <= max) {
+                return new Prompt.Raw(text);
+            }
+        }
+        throw new IllegalStateException("no prompt of " + min + " to " + max + " tokens");
+    }
+
+    @Test
+    void aPromptThatLeavesNoRoomInThePositionTableFailsAloneBeforeInference() {
+        // tiny-opt: 256 positions, Q = 32; greedy(5) needs 5 more: a prompt over 219 tokens does not fit
+        assertThat(engine().lmPositions()).isEqualTo(256);
+        byte[] img = Fixtures.imageBytes("photo_640x480.jpg");
+        List<InferenceOutcome> out = engine().infer(List.of(
+                request("good-1", img, new Prompt.Caption()),
+                request("culprit", img, promptOf(221, 224)),
+                request("good-2", img, new Prompt.Vqa("what is this?"))));
+
+        assertThat(out).extracting(InferenceOutcome::id).containsExactly("good-1", "culprit", "good-2");
+        assertThat(out.get(0)).isInstanceOf(InferenceOutcome.Success.class);
+        assertThat(out.get(2)).isInstanceOf(InferenceOutcome.Success.class);
+        assertThat(out.get(1)).isInstanceOfSatisfying(InferenceOutcome.Failure.class, f -> {
+            assertThat(f.error().code()).isEqualTo(ErrorCode.PROMPT_TOO_LONG);
+            assertThat(f.error().limit()).hasValue(256 - 32 - 5);
+        });
+    }
+
+    @Test
+    void thePromptLimitIsTheSmallestOfModelMaxLengthAndThePositionTableLessTheQueryTokens() {
+        // model_max_length 512, position table 256, Q = 32
+        assertThat(engine().tokenizer().maxPromptTokens()).isEqualTo(256 - 32);
+        InferenceOutcome out = engine().infer(List.of(request("long", Fixtures.imageBytes("photo_640x480.jpg"),
+                new Prompt.Raw("a ".repeat(300))))).getFirst();
+        assertThat(out).isInstanceOfSatisfying(InferenceOutcome.Failure.class, f -> {
+            assertThat(f.error().code()).isEqualTo(ErrorCode.PROMPT_TOO_LONG);
+            assertThat(f.error().limit()).hasValue(224);
+        });
+    }
+
     @Test
     void successCarriesStageTimingsAndTheGroupSize() {
         byte[] img = Fixtures.imageBytes("wide_1200x300.jpg");

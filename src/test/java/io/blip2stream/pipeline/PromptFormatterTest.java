@@ -38,4 +38,12 @@ class PromptFormatterTest {
         assertThat(f.format(new Prompt.Caption())).isEqualTo("a photo of");
         assertThat(f.format(new Prompt.Chat(List.of(new Prompt.Turn("x", "y")), "z"))).isEqualTo("Q: x A: y\nQ: z A:");
     }
+
+    @Test
+    void placeholdersInWhatARequestSentAreNotFilledAgain() {
+        PromptFormatter f = new PromptFormatter("", "Question: {question} Answer:", "Question: {question} Answer: {answer}", " ");
+        String formatted = f.format(new Prompt.Chat(List.of(new Prompt.Turn("{answer}".repeat(100), "x".repeat(1000))), "q"));
+        assertThat(formatted).startsWith("Question: {answer}{answer}").hasSize(
+                "Question: ".length() + 800 + " Answer: ".length() + 1000 + 1 + "Question: q Answer:".length());
+    }
 }

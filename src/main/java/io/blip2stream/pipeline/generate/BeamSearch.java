@@ -277,9 +277,37 @@ final class BeamSearch {
         int found = topK.select(keys, 0, n, keep, candIdx, candVal);
         for (int c = 0; c < found; c++) {
             if (keys[candIdx[c]] == Float.NEGATIVE_INFINITY) {
-                return c;
+                return fillByScore(c);
             }
             candVal[c] = acc[candIdx[c]];
+        }
+        return found;
+    }
+
+    /**
+     * When fewer than K continuations have a probability that survives fp32 (a very low
+     * temperature puts all the mass on one token; HF's {@code torch.multinomial} then fails),
+     * the remaining candidates are the best-scoring continuations not drawn yet, so sampling at
+     * any allowed temperature goes on.
+     *
+     * @param drawn candidates already drawn, first in {@link #candIdx}
+     * @return how many candidates there are now
+     */
+    private int fillByScore(int drawn) {
+        int n = beams * vocab;
+        float[] masked = keys; // the draw keys are no longer needed
+        System.arraycopy(acc, 0, masked, 0, n);
+        for (int c = 0; c < drawn; c++) {
+            masked[candIdx[c]] = Float.NEGATIVE_INFINITY;
+        }
+        int[] idx = new int[keep - drawn];
+        float[] val = new float[keep - drawn];
+        int more = topK.select(masked, 0, n, keep - drawn, idx, val);
+        int found = drawn;
+        for (int c = 0; c < more && val[c] != Float.NEGATIVE_INFINITY; c++) {
+            candIdx[found] = idx[c];
+            candVal[found] = acc[idx[c]];
+            found++;
         }
         return found;
     }

@@ -34,26 +34,37 @@ public record GenerationOptions(
     /** Hard ceilings, whatever the configuration says. */
     public static final int MAX_NEW_TOKENS_LIMIT = 512;
     public static final int MAX_BEAMS_LIMIT = 16;
+    /**
+     * Float ranges within which the engine's fp32 arithmetic stays finite (logits divided by the
+     * temperature, scores multiplied or divided by the repetition penalty, the length raised to
+     * the length penalty); outside them sampling or beam scores turn into infinities and NaN.
+     */
+    public static final double MIN_TEMPERATURE = 1e-3;
+    public static final double MAX_TEMPERATURE = 1e4;
+    public static final double MIN_REPETITION_PENALTY = 1e-3;
+    public static final double MAX_REPETITION_PENALTY = 1e3;
+    public static final double MAX_ABS_LENGTH_PENALTY = 10;
 
     public GenerationOptions {
-        check(maxNewTokens >= 1 && maxNewTokens <= MAX_NEW_TOKENS_LIMIT, "max_new_tokens", maxNewTokens, MAX_NEW_TOKENS_LIMIT);
-        check(minNewTokens >= 0 && minNewTokens <= maxNewTokens, "min_new_tokens", minNewTokens, maxNewTokens);
-        check(numBeams >= 1 && numBeams <= MAX_BEAMS_LIMIT, "num_beams", numBeams, MAX_BEAMS_LIMIT);
-        check(numReturnSequences >= 1 && numReturnSequences <= (doSample ? MAX_BEAMS_LIMIT : numBeams),
-                "num_return_sequences", numReturnSequences, doSample ? MAX_BEAMS_LIMIT : numBeams);
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "temperature must be > 0, got " + temperature);
-        }
-        check(topK >= 0, "top_k", topK, 0);
+        range("max_new_tokens", maxNewTokens, 1, MAX_NEW_TOKENS_LIMIT);
+        range("min_new_tokens", minNewTokens, 0, maxNewTokens);
+        range("num_beams", numBeams, 1, MAX_BEAMS_LIMIT);
+        range("num_return_sequences", numReturnSequences, 1, doSample ? MAX_BEAMS_LIMIT : numBeams);
+        range("temperature", temperature, MIN_TEMPERATURE, MAX_TEMPERATURE);
+        range("top_k", topK, 0, Integer.MAX_VALUE);
         if (!(topP > 0 && topP <= 1)) {
             throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "top_p must be in (0, 1], got " + topP);
         }
-        if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "repetition_penalty must be > 0, got " + repetitionPenalty);
-        }
-        check(noRepeatNgramSize >= 0, "no_repeat_ngram_size", noRepeatNgramSize, 0);
-        if (Double.isNaN(lengthPenalty) || Double.isInfinite(lengthPenalty)) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "length_penalty must be finite");
+        range("repetition_penalty", repetitionPenalty, MIN_REPETITION_PENALTY, MAX_REPETITION_PENALTY);
+        range("no_repeat_ngram_size", noRepeatNgramSize, 0, Integer.MAX_VALUE);
+        range("length_penalty", lengthPenalty, -MAX_ABS_LENGTH_PENALTY, MAX_ABS_LENGTH_PENALTY);
+    }
+
+    /** A float option must lie in [min, max] (NaN never does). */
+    private static void range(String name, double value, double min, double max) {
+        if (!(value >= min && value <= max)) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST,
+                    name + " must be in [" + min + ", " + max + "], got " + value);
         }
     }
 
@@ -128,10 +139,13 @@ public record GenerationOptions(
         return value != null ? value : fallback;
     }
 
-    private static void check(boolean ok, String name, long value, long limit) {
-        if (!ok) {
-            throw new Blip2Exception(ErrorCode.INVALID_REQUEST,
-                    name + " is out of range: got " + value + ", limit " + limit, limit, null);
+    /** "num_beams 0 is below the minimum 1", "num_beams 20 is above the maximum 16": the broken bound as the limit. */
+    private static void range(String name, long value, long min, long max) {
+        if (value < min) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " " + value + " is below the minimum " + min, min, null);
+        }
+        if (value > max) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, name + " " + value + " is above the maximum " + max, max, null);
         }
     }
 

@@ -193,4 +193,57 @@ class GeneratorBehaviourTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("60");
         }
     }
+
+    /** HF names: max_new 8, min 0, beams, length_penalty, early, do_sample, temperature, top_k 0, top_p 1, repetition, ngram 0, returns 1. */
+    private static GenerationOptions extreme(int beams, double lengthPenalty, boolean sample, double temperature,
+                                             double repetition) {
+        return new GenerationOptions(8, 0, beams, lengthPenalty, false, sample, temperature, 0, 1.0, repetition, 0, 1, 7L);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @MethodSource("engineBreakers")
+    void optionsThatWouldBreakTheEngineAreInvalidRequestsWithTheLimit(String name, Runnable options) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(options::run)
+                .isInstanceOfSatisfying(io.blip2stream.api.Blip2Exception.class, e -> {
+                    assertThat(e.code()).isEqualTo(io.blip2stream.api.ErrorCode.INVALID_REQUEST);
+                    assertThat(e.detail()).contains("must be in [");
+                });
+    }
+
+    static Stream<Arguments> engineBreakers() {
+        return Stream.of(
+                Arguments.of("temperature 1e-300", (Runnable) () -> extreme(1, 1.0, true, 1e-300, 1.0)),
+                Arguments.of("temperature 1e300", (Runnable) () -> extreme(1, 1.0, true, 1e300, 1.0)),
+                Arguments.of("repetition_penalty 1e-300", (Runnable) () -> extreme(1, 1.0, false, 1.0, 1e-300)),
+                Arguments.of("repetition_penalty 1e300", (Runnable) () -> extreme(1, 1.0, false, 1.0, 1e300)),
+                Arguments.of("length_penalty 1e300", (Runnable) () -> extreme(3, 1e300, false, 1.0, 1.0)),
+                Arguments.of("length_penalty -1e300", (Runnable) () -> extreme(3, -1e300, false, 1.0, 1.0)));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @MethodSource("boundaries")
+    void everyValueWithinTheLimitsGenerates(String name, GenerationOptions o) {
+        for (List<GeneratedSequence> row : run(PROMPTS, o, ONE_EOS, ToyLanguageModel.Mode.INCREMENTAL)) {
+            assertThat(row).isNotEmpty();
+            if (o.numBeams() > 1) { // greedy and sampling have no score (NaN)
+                assertThat(row).allSatisfy(q -> assertThat(Double.isNaN(q.score())).isFalse());
+            }
+        }
+    }
+
+    static Stream<Arguments> boundaries() {
+        double tMin = GenerationOptions.MIN_TEMPERATURE;
+        double tMax = GenerationOptions.MAX_TEMPERATURE;
+        double pMin = GenerationOptions.MIN_REPETITION_PENALTY;
+        double pMax = GenerationOptions.MAX_REPETITION_PENALTY;
+        double lMax = GenerationOptions.MAX_ABS_LENGTH_PENALTY;
+        return Stream.of(
+                Arguments.of("sample at the lowest temperature", extreme(1, 1.0, true, tMin, 1.0)),
+                Arguments.of("sample at the highest temperature", extreme(1, 1.0, true, tMax, 1.0)),
+                Arguments.of("beam sample at the lowest temperature", extreme(3, 1.0, true, tMin, 1.0)),
+                Arguments.of("lowest repetition penalty", extreme(1, 1.0, false, 1.0, pMin)),
+                Arguments.of("highest repetition penalty", extreme(1, 1.0, true, 1.0, pMax)),
+                Arguments.of("highest length penalty", extreme(3, lMax, false, 1.0, 1.0)),
+                Arguments.of("lowest length penalty", extreme(3, -lMax, false, 1.0, 1.0)));
+    }
 }
