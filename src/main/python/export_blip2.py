@@ -63,6 +63,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="least fraction of greedy tokens equal to the reference: fp16 vs torch fp16 "
                         "(default 0.5), int8 vs fp32 (default 0: reported, not demanded); "
                         "fp32 always demands equality")
+    p.add_argument("--no-fuse", action="store_true",
+                   help="fp32: keep the vision graph's plain operators instead of ONNX Runtime's fused Attention, "
+                        "SkipLayerNormalization and BiasGelu (slower; for runtimes without contrib operators)")
     p.add_argument("--trust-remote-code", action="store_true", help="passed to from_pretrained")
     p.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty output directory")
     return p.parse_args(argv)
@@ -171,16 +174,43 @@ def write_tokenizer(tokenizer, out: Path, image_token_id: int) -> None:
     backend.save(str(out / "tokenizer.json"))
 
 
-def export_graphs(model, family: str, dims: dict, out: Path, opset: int, kv_dtype) -> dict:
+def export_graphs(model, family: str, dims: dict, out: Path, opset: int, kv_dtype, fuse: bool = False) -> dict:
+    """Exports every graph of the family; with ``fuse`` the vision graph gets ONNX Runtime's fused
+    operators (blip2_export/fusion.py: float32 only)."""
+    import contextlib
+
+    from blip2_export.fusion import fused_vision_attention
     from blip2_export.graphs import check_model_in_subprocess, export_graph, graph_specs
 
     specs = graph_specs(model, family, dims, kv_dtype)
     for name, spec in specs.items():
         path = out / mf.GRAPH_FILES[family][name]
         log(f"exporting {name} -> {path.name}")
-        export_graph(spec, path, opset)
+        fused = fuse and name == "vision"
+        with fused_vision_attention(model) if fused else contextlib.nullcontext() as layers:
+            export_graph(spec, path, opset)
+        if fused:
+            vision = model.config.vision_config
+            fused_ops = fuse_layer_norms(path, vision.num_attention_heads, vision.hidden_size)
+            log(f"  {name}: {layers} attention layers as one fused Attention node each; {fused_ops}")
         check_model_in_subprocess(path)
     return specs
+
+
+def fuse_layer_norms(path: Path, num_heads: int, hidden: int) -> str:
+    """Residual Add + LayerNorm -> SkipLayerNormalization, bias + GELU -> BiasGelu, in place, in a
+    process of its own (ONNX shape inference and torch do not share a process)."""
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent))
+    result = subprocess.run([sys.executable, "-m", "blip2_export.fusion", str(path), str(path),
+                             str(num_heads), str(hidden)],
+                            capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise ExportError(f"fusing the layer norms of {path.name} failed (exit {result.returncode}): "
+                          f"{result.stderr.strip()[-2000:]}")
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else "nothing fused"
 
 
 def compare_graphs(specs: dict, family: str, out: Path, atol: float) -> dict:
@@ -330,7 +360,7 @@ def run(args) -> int:
         if args.dtype == "fp16":
             model = to_fp16(model)
         kv = torch.float16 if args.dtype == "fp16" else torch.float32
-        specs = export_graphs(model, family, dims, out, args.opset, kv)
+        specs = export_graphs(model, family, dims, out, args.opset, kv, fuse=args.dtype == "fp32" and not args.no_fuse)
         kv_dtype = "float16" if args.dtype == "fp16" else "float32"
         if batch is not None:
             log("verifying graphs against torch")

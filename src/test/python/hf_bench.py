@@ -4,7 +4,8 @@ Rebuilds the model a random-weight bundle was exported from (the manifest's sour
 seed, through the export tool's own functions), then times greedy `generate` of exactly
 --max-new-tokens new tokens (min_new_tokens = max_new_tokens, as `bench` does) per batch size,
 with a caption prompt ([<image>] * Q + bos for OPT; "" + </s> for T5), one warm-up and --repeat
-timed runs. Run it in the refenv chroot from the repository root:
+timed runs; then the vision stage alone (``image_features``: what generate runs before the language
+model) the same number of times, so the table splits generate into vision and the rest. Run it in the refenv chroot from the repository root:
 
     bash ../shared/refenv/run.sh python3 src/test/python/hf_bench.py --bundle /path/to/medium-opt \
         --batch-sizes 1,8,16 --max-new-tokens 20 --threads 2 --json hf-bench.json
@@ -55,6 +56,21 @@ def inputs(manifest: dict, batch: int, torch):
     return ids, mask, pixels
 
 
+def image_features(model, pixels):
+    """What ``generate`` computes before its first language-model call: the vision tower, the
+    Q-Former over the 32 learned queries and the language projection (``get_image_features``
+    where this transformers has it)."""
+    if hasattr(model, "get_image_features"):
+        return model.get_image_features(pixel_values=pixels)
+    image_embeds = model.vision_model(pixel_values=pixels, return_dict=True).last_hidden_state
+    import torch
+    mask = torch.ones(image_embeds.shape[:-1], dtype=torch.long)
+    query = model.query_tokens.expand(image_embeds.shape[0], -1, -1)
+    out = model.qformer(query_embeds=query, encoder_hidden_states=image_embeds, encoder_attention_mask=mask,
+                        return_dict=True).last_hidden_state
+    return model.language_projection(out)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bundle", required=True, type=Path)
@@ -83,11 +99,13 @@ def main() -> int:
     n = args.max_new_tokens
     precision = "int8 (torch dynamic quantization)" if args.int8 else "fp32"
     print(f"HF generate, {manifest['name']} {precision}, torch {torch.__version__}, {args.threads} threads, {n} new tokens")
-    print(f"{'batch':>6} {'images/s':>10} {'tokens/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'images/cpu-s':>12}")
+    print(f"{'batch':>6} {'images/s':>10} {'tokens/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'vision ms':>10}"
+          f" {'rest ms':>8} {'images/cpu-s':>12}")
     results = []
     for b in [int(s) for s in args.batch_sizes.split(",")]:
         ids, mask, pixels = inputs(manifest, b, torch)
         times = []
+        vision = []
         cpu = 0.0
         with torch.inference_mode():
             for k in range(args.repeat + 1):
@@ -102,16 +120,24 @@ def main() -> int:
                 if k > 0:
                     times.append(elapsed)
                     cpu += (time.process_time() - c0) * 1000
+            # the vision stage alone, as generate runs it first: vision tower, Q-Former, projection
+            for k in range(args.repeat + 1):
+                t0 = time.perf_counter()
+                image_features(model, pixels)
+                if k > 0:
+                    vision.append((time.perf_counter() - t0) * 1000)
         mean = statistics.mean(times)
+        vision_ms = statistics.mean(vision)
         srt = sorted(times)
         p50 = srt[max(0, -(-len(srt) * 50 // 100) - 1)]
         p95 = srt[max(0, -(-len(srt) * 95 // 100) - 1)]
         row = {"batch_size": b, "images_per_s": b / (mean / 1000), "tokens_per_s": b * n / (mean / 1000),
                "latency_ms": {"p50": p50, "p95": p95}, "cpu_ms_per_batch": cpu / len(times),
-               "images_per_cpu_s": b / (cpu / len(times) / 1000)}
+               "images_per_cpu_s": b / (cpu / len(times) / 1000),
+               "stages_ms": {"generate_total": mean, "vision": vision_ms, "generate": mean - vision_ms}}
         results.append(row)
         print(f"{b:>6} {row['images_per_s']:>10.2f} {row['tokens_per_s']:>10.1f} {p50:>9.1f} {p95:>9.1f}"
-              f" {row['images_per_cpu_s']:>12.2f}")
+              f" {vision_ms:>10.1f} {mean - vision_ms:>8.1f} {row['images_per_cpu_s']:>12.2f}")
     if args.json:
         args.json.write_text(json.dumps({"model": manifest["name"], "dtype": "int8" if args.int8 else "fp32",
                                          "torch": torch.__version__, "threads": args.threads,

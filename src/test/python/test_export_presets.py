@@ -37,6 +37,12 @@ class PresetsTest(unittest.TestCase):
                           dims["qformer_num_layers"], dims["lm_hidden_size"], dims["lm_num_layers"]),
                          (256, 4, 256, 4, 512, 6))
         self.assertEqual(mf.lm_family(preset_config("medium-t5")), "t5")
+        small = mf.dims_from_config(preset_config("medium-opt-v2k"))
+        self.assertEqual({k: v for k, v in small.items() if k != "vocab_size"},
+                         {k: v for k, v in dims.items() if k != "vocab_size"})
+        self.assertEqual(small["vocab_size"], 2048)
+        tokens = mf.tokens_from_config(preset_config("medium-opt-v2k"))
+        self.assertLess(max(tokens["image_token_id"], *tokens["eos_token_ids"]), 2048)
 
     def test_preset_config_is_a_copy_and_links_qformer_to_vision(self):
         cfg = preset_config("tiny-opt")

@@ -60,6 +60,11 @@ PRESETS: dict[str, dict] = {
                           "image_token_index": 32100},
     "medium-opt": {"vision_config": _small_vision(256, 4, 4), "qformer_config": _small_qformer(256, 4, 4, 256),
                    "text_config": _opt(512, 6, 8, 2048), "num_query_tokens": 32, "image_token_index": 50265},
+    # medium-opt with a 2,048-token vocabulary: the LM head no longer dominates decoding, so the
+    # vision stage and the decoder layers show in end-to-end figures
+    "medium-opt-v2k": {"vision_config": _small_vision(256, 4, 4), "qformer_config": _small_qformer(256, 4, 4, 256),
+                       "text_config": {**_opt(512, 6, 8, 2048, vocab=2048), "eos_token_id": 4},
+                       "num_query_tokens": 32, "image_token_index": 2047},
     "medium-t5": {"vision_config": _small_vision(256, 4, 4), "qformer_config": _small_qformer(256, 4, 4, 256),
                   "text_config": _t5(512, 6, 8, 64, 1024), "num_query_tokens": 32, "image_token_index": 32100},
 }
