@@ -33,6 +33,9 @@ import java.util.Locale;
  */
 public final class BenchCommand implements Command {
     static final List<CliOption> OPTIONS;
+    static final int DEFAULT_WARM_UP_S = 5;
+    /** Warm-up batch size: enough rows to run every per-image path many times a batch. */
+    private static final int WARM_UP_BATCH = 8;
 
     static {
         List<CliOption> o = new ArrayList<>(List.of(
@@ -42,6 +45,8 @@ public final class BenchCommand implements Command {
                 CliOption.valued("--prompt", "TEXT", "a raw prompt (default: the bundle's caption prompt)"),
                 CliOption.valued("--image", "FILE", "an image to use (repeatable; default: generated pictures)"),
                 CliOption.valued("--repeat", "N", "timed batches per batch size, after one warm-up (default 3)"),
+                CliOption.valued("--warm-up-s", "S", "before measuring, run untimed batches for S seconds so that the JIT "
+                        + "compiler is done, as in a running service (default 5; 0 = off)"),
                 CliOption.valued("--json", "FILE", "also write the figures as JSON to FILE")));
         o.addAll(EngineOptions.OPTIONS);
         OPTIONS = List.copyOf(o);
@@ -91,6 +96,7 @@ public final class BenchCommand implements Command {
         int[] sizes;
         int maxNew;
         int repeat;
+        int warmUpS;
         EngineConfig config;
         List<byte[]> given = new ArrayList<>();
         try {
@@ -100,6 +106,8 @@ public final class BenchCommand implements Command {
             maxNew = a.getInt("--max-new-tokens", 20);
             repeat = a.getInt("--repeat", 3);
             atLeast("--repeat", repeat, 1);
+            warmUpS = a.getInt("--warm-up-s", DEFAULT_WARM_UP_S);
+            atLeast("--warm-up-s", warmUpS, 0);
             GenerationOptions.of(overrides(maxNew));   // every field is set: out of range fails here, before the model loads
             config = EngineOptions.config(a).withVisionCacheSize(0);   // every batch measured in full
             for (CliArgs.Opt o : a.all()) {
@@ -117,6 +125,13 @@ public final class BenchCommand implements Command {
             Prompt prompt = promptText == null ? new Prompt.Caption() : new Prompt.Raw(promptText);
             out.printf(Locale.ROOT, "model %s (%s) on %s, K/V cache %s, %d new tokens, %d timed runs per batch size%n",
                     engine.modelName(), engine.modelDtype(), engine.executionProvider(), kvCache(engine), maxNew, repeat);
+            if (warmUpS > 0) {
+                int size = Math.min(WARM_UP_BATCH, Arrays.stream(sizes).max().orElseThrow());
+                long w0 = System.nanoTime();
+                int batches = warmUp(engine, size, maxNew, prompt, options, given, warmUpS * 1_000_000_000L);
+                out.printf(Locale.ROOT, "JIT warm-up: %d batches of %d in %.1f s (untimed)%n", batches, size,
+                        (System.nanoTime() - w0) / 1e9);
+            }
             out.printf(Locale.ROOT, "%6s %10s %10s %9s %9s %9s %9s %9s %12s %8s %12s%n", "batch", "images/s", "tokens/s",
                     "p50 ms", "p95 ms", "vision", "generate", "other", "model img/s", "rss MB", "images/cpu-s");
             List<Row> rows = new ArrayList<>();
@@ -169,14 +184,36 @@ public final class BenchCommand implements Command {
         }
     }
 
-    private static Row measure(Blip2Engine engine, int size, int maxNew, int repeat, Prompt prompt,
-                               GenerationOptions options, List<byte[]> given) {
+    private static List<InferenceRequest> batch(int size, Prompt prompt, GenerationOptions options, List<byte[]> given) {
         List<InferenceRequest> batch = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             byte[] img = given.isEmpty() ? BenchImages.png(i) : given.get(i % given.size());
             batch.add(new InferenceRequest("bench-" + i, img, prompt, options));
         }
-        run(engine, batch, maxNew);   // warm-up
+        return batch;
+    }
+
+    /**
+     * Untimed batches until {@code nanos} have passed (at least one): the image decoders, the
+     * resampler and the decoding loop are interpreted Java at first, compiled only after
+     * thousands of calls, and a service runs compiled code. Returns how many batches ran.
+     */
+    private static int warmUp(Blip2Engine engine, int size, int maxNew, Prompt prompt, GenerationOptions options,
+                              List<byte[]> given, long nanos) {
+        List<InferenceRequest> batch = batch(size, prompt, options, given);
+        long end = System.nanoTime() + nanos;
+        int n = 0;
+        do {
+            run(engine, batch, maxNew);
+            n++;
+        } while (System.nanoTime() < end);
+        return n;
+    }
+
+    private static Row measure(Blip2Engine engine, int size, int maxNew, int repeat, Prompt prompt,
+                               GenerationOptions options, List<byte[]> given) {
+        List<InferenceRequest> batch = batch(size, prompt, options, given);
+        run(engine, batch, maxNew);   // warm-up of this batch size (first run of its shapes)
         double[] latency = new double[repeat];
         double[] stages = new double[4];
         long cpu0 = ProcStatus.processCpuNanos();

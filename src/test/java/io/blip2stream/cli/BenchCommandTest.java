@@ -33,11 +33,11 @@ class BenchCommandTest {
     void writesOneRowPerBatchSizeWithTheBundleDtype(@TempDir Path tmp) throws IOException {
         Path json = tmp.resolve("bench.json");
         Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--batch-sizes", "1,3",
-                "--max-new-tokens", "4", "--repeat", "1", "--threads", "1", "--json", json.toString()));
+                "--max-new-tokens", "4", "--repeat", "1", "--threads", "1", "--warm-up-s", "0", "--json", json.toString()));
 
         assertThat(r.status()).as(r.stdout()).isZero();
         assertThat(r.stdout()).contains("model tiny-opt (fp32) on CPU, K/V cache in host memory, 4 new tokens")
-                .contains("peak RSS");
+                .contains("peak RSS").doesNotContain("JIT warm-up");
         JsonNode root = JsonOut.MAPPER.readTree(Files.readString(json));
         assertThat(root.path("dtype").asText()).isEqualTo("fp32");
         assertThat(root.path("kv_cache").asText()).isEqualTo("in host memory");
@@ -66,10 +66,26 @@ class BenchCommandTest {
     @Test
     void reportsTheDtypeOfAnFp16BundleAndTheDeviceLoop() {
         Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt-fp16").toString(), "--batch-sizes", "1",
-                "--max-new-tokens", "2", "--repeat", "1", "--threads", "1", "--decode-loop", "device"));
+                "--max-new-tokens", "2", "--repeat", "1", "--threads", "1", "--decode-loop", "device",
+                "--warm-up-s", "0"));
 
         assertThat(r.status()).as(r.stdout()).isZero();
         assertThat(r.stdout()).contains("model tiny-opt-fp16 (fp16) on CPU, K/V cache on CPU (bound)");
+    }
+
+    @Test
+    void warmsTheJitUpForTheGivenSecondsBeforeMeasuring() {
+        Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--batch-sizes", "1,3",
+                "--max-new-tokens", "2", "--repeat", "1", "--threads", "1", "--warm-up-s", "1"));
+
+        assertThat(r.status()).as(r.stdout()).isZero();
+        // the largest batch size asked for (at most 8), untimed, for at least the second asked for
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("JIT warm-up: (\\d+) batches of 3 in (\\d+\\.\\d) s \\(untimed\\)").matcher(r.stdout());
+        assertThat(m.find()).as(r.stdout()).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).isPositive();
+        assertThat(Double.parseDouble(m.group(2))).isGreaterThanOrEqualTo(1.0);
+        assertThat(r.stdout().indexOf("JIT warm-up")).isLessThan(r.stdout().indexOf("peak RSS"));
     }
 
     @Test

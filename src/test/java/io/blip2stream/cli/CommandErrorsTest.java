@@ -93,6 +93,7 @@ class CommandErrorsTest {
     @Test
     void benchGivesTheSameShapeWithItsId(@TempDir Path dir) throws IOException {
         Failure repeat = fail("bench", "--bundle", Fixtures.bundle("tiny-opt").toString(), "--repeat", "0");
+        Failure warmUp = fail("bench", "--bundle", Fixtures.bundle("tiny-opt").toString(), "--warm-up-s", "-1");
         Failure sizes = fail("bench", "--bundle", Fixtures.bundle("tiny-opt").toString(), "--batch-sizes", "1,x");
         Failure image = fail("bench", "--bundle", Fixtures.bundle("tiny-opt").toString(),
                 "--image", dir.resolve("none.jpg").toString());
@@ -100,6 +101,7 @@ class CommandErrorsTest {
 
         assertThat(repeat.status()).isEqualTo(ExitStatus.USAGE);
         assertRequestError(repeat, "--repeat 0 is below the minimum 1");
+        assertRequestError(warmUp, "--warm-up-s -1 is below the minimum 0");
         assertThat(repeat.error().get("limit").asLong()).isEqualTo(1);
         assertRequestError(sizes, "--batch-sizes must be integers separated by commas, got '1,x'");
         assertRequestError(image, "no such file: " + dir.resolve("none.jpg"));
