@@ -21,13 +21,15 @@ from blip2_export.presets import preset_config  # noqa: E402
 RESOURCES = ROOT / "test" / "resources"
 
 
-def tiny_model():
+def tiny_model(qkv_bias: bool = True):
     import torch
     from transformers import Blip2Config, Blip2ForConditionalGeneration
     from blip2_export.weights import rerandomize
 
     torch.manual_seed(0)
-    model = Blip2ForConditionalGeneration(Blip2Config(**preset_config("tiny-opt")))
+    cfg = preset_config("tiny-opt")
+    cfg["vision_config"]["qkv_bias"] = qkv_bias
+    model = Blip2ForConditionalGeneration(Blip2Config(**cfg))
     rerandomize(model, 3)
     return model.eval(), torch
 
@@ -40,16 +42,17 @@ def op_counts(path: Path) -> Counter:
 class FusedAttentionTest(unittest.TestCase):
 
     def test_fused_attention_is_hf_attention(self):
-        model, torch = tiny_model()
-        pixels = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(1))  # [3, 3, h, w]
-        with torch.no_grad():
-            want = model.vision_model(pixel_values=pixels).last_hidden_state        # [3, 257, D]
-            with fused_vision_attention(model) as layers:
-                got = model.vision_model(pixel_values=pixels).last_hidden_state
-            again = model.vision_model(pixel_values=pixels).last_hidden_state       # restored
-        self.assertEqual(layers, model.config.vision_config.num_hidden_layers)
-        self.assertLess(float((want - got).abs().max()), 1e-5)
-        self.assertTrue(torch.equal(want, again))
+        for qkv_bias in (True, False):
+            model, torch = tiny_model(qkv_bias)
+            pixels = torch.randn(3, 3, 224, 224, generator=torch.Generator().manual_seed(1))  # [3, 3, h, w]
+            with torch.no_grad():
+                want = model.vision_model(pixel_values=pixels).last_hidden_state        # [3, 257, D]
+                with fused_vision_attention(model) as layers:
+                    got = model.vision_model(pixel_values=pixels).last_hidden_state
+                again = model.vision_model(pixel_values=pixels).last_hidden_state       # restored
+            self.assertEqual(layers, model.config.vision_config.num_hidden_layers)
+            self.assertLess(float((want - got).abs().max()), 1e-5, f"qkv_bias={qkv_bias}")
+            self.assertTrue(torch.equal(want, again))
 
 
 class FusedExportTest(unittest.TestCase):
