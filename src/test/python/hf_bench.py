@@ -58,17 +58,12 @@ def inputs(manifest: dict, batch: int, torch):
 
 def image_features(model, pixels):
     """What ``generate`` computes before its first language-model call: the vision tower, the
-    Q-Former over the 32 learned queries and the language projection (``get_image_features``
-    where this transformers has it)."""
+    Q-Former over the learned queries and the language projection (HF's ``get_image_features``;
+    on a transformers without it, the export tool's vision wrapper, which computes the same)."""
     if hasattr(model, "get_image_features"):
         return model.get_image_features(pixel_values=pixels)
-    image_embeds = model.vision_model(pixel_values=pixels, return_dict=True).last_hidden_state
-    import torch
-    mask = torch.ones(image_embeds.shape[:-1], dtype=torch.long)
-    query = model.query_tokens.expand(image_embeds.shape[0], -1, -1)
-    out = model.qformer(query_embeds=query, encoder_hidden_states=image_embeds, encoder_attention_mask=mask,
-                        return_dict=True).last_hidden_state
-    return model.language_projection(out)
+    from blip2_export.graphs import VisionGraph
+    return VisionGraph(model)(pixels)
 
 
 def main() -> int:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import sys
 
+from . import needs_external_data
+
 
 def _attention_function():
     import torch
@@ -101,10 +103,9 @@ def fuse_layer_norms(src: str, dst: str, num_heads: int, hidden: int) -> dict:
     options.enable_attention = False   # done at export (fused_vision_attention)
     model = optimize_model(src, model_type="vit", num_heads=num_heads, hidden_size=hidden,
                            optimization_options=options, opt_level=0, use_gpu=False)
-    # graphs of 2 GB and more (ViT-g in fp32) keep their weights in one "<file>.data" next to them,
-    # as the exporter writes them (graphs.save_onnx)
-    large = sum(t.ByteSize() for t in model.model.graph.initializer) >= 2 * 1024 ** 3 - 64 * 1024 ** 2
-    model.save_model_to_file(dst, use_external_data_format=large, all_tensors_to_one_file=True)
+    # as graphs.save_onnx writes them: weights near 2 GB go to one "<file>.data" next to the graph
+    model.save_model_to_file(dst, use_external_data_format=needs_external_data(model.model.graph),
+                             all_tensors_to_one_file=True)
     stats = model.get_fused_operator_statistics()
     return {k: v for k, v in stats.items() if v}
 

@@ -17,9 +17,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from . import needs_external_data
 from .manifest import kv_names, t5_init_present_names
-
-TWO_GB = 2 * 1024 ** 3
 
 
 def _cache_classes():
@@ -314,8 +313,7 @@ def save_onnx(model, path: Path) -> None:
     data = path.with_name(path.name + ".data")
     if data.exists():
         data.unlink()
-    size = sum(t.ByteSize() for t in model.graph.initializer)
-    if size >= TWO_GB - 64 * 1024 ** 2:
+    if needs_external_data(model.graph):
         onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                         location=data.name, size_threshold=1024)
     else:
