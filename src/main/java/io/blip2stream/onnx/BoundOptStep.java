@@ -12,10 +12,12 @@ import java.util.List;
  * per step only the new tokens' embeddings, the mask and the positions go in, and only the logits
  * come out to host memory. Rows are reordered or dropped on the device ({@link DeviceDecoding#gather}).
  * Mask and positions: {@link OptMask}, as in {@link OptStep}; results equal it token for token.
+ * Newcomers join and the cache is compacted on the device too ({@link DeviceDecoding#join},
+ * {@link DeviceDecoding#slice}).
  */
 final class BoundOptStep extends CachedStep<OptLanguageModel> {
     private final DeviceDecoding device;
-    private final OptMask positions = new OptMask();
+    private OptMask positions = new OptMask();
     private List<NativeValue> kv;   // each [rows, H, maskLen, d] on the device after a run
 
     BoundOptStep(OptLanguageModel lm, LmBatch batch, DeviceDecoding device) {
@@ -59,6 +61,58 @@ final class BoundOptStep extends CachedStep<OptLanguageModel> {
         DeviceDecoding.release(kv);
         kv = gathered;
         positions.gather(source);
+        int common = positions.commonPadding();
+        if (worthCompacting(common, positions.length())) {
+            List<NativeValue> kept = device.slice(kv, common, positions.length(), lm.kvType());
+            DeviceDecoding.release(kv);
+            kv = kept;
+            positions.dropLeading(common);
+        }
+    }
+
+    @Override
+    protected float[] admit(LmBatch newcomers) {
+        int k = newcomers.rows();
+        OptMask theirs = new OptMask();
+        float[] logits;             // [k, V]
+        List<NativeValue> fresh;    // each [k, H, t, d] on the device
+        try (KvState empty = lm.emptyPast(k);                                         // each [k, H, 0, d], host
+             OptLanguageModel.Prefill p = lm.prefill(newcomers, theirs);
+             OnnxTensor out = Tensors.direct(lm.env(), Tensors.allocateDirect((long) k * lm.vocabSize() * Float.BYTES),
+                     ai.onnxruntime.OnnxJavaType.FLOAT, k, lm.vocabSize())) {
+            long[] past = empty.tensors().stream().mapToLong(OrtHandles::value).toArray();
+            fresh = lm.decodeOnDevice(p.embeds(), theirs.mask(), p.positionIds(), past, k, out);
+            logits = Tensors.readFloats(out, null);
+        }
+        if (kv == null) {
+            kv = fresh;
+            positions = theirs;
+            return logits;
+        }
+        List<NativeValue> joined;
+        try {
+            int[] pads = positions.padsToJoin(theirs);
+            joined = device.join(kv, fresh, KvOps.lengthPads(pads[0], 0), KvOps.lengthPads(pads[1], 0), lm.kvType());
+        } finally {
+            DeviceDecoding.release(fresh);
+        }
+        DeviceDecoding.release(kv);
+        kv = joined;
+        positions.append(theirs);
+        return logits;
+    }
+
+    @Override
+    public boolean canJoin() {
+        return true;
+    }
+
+    @Override
+    protected void clear() {
+        List<NativeValue> k = kv;
+        kv = null;
+        positions = new OptMask();
+        DeviceDecoding.release(k);
     }
 
     @Override

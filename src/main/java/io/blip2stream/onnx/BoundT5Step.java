@@ -1,5 +1,7 @@
 package io.blip2stream.onnx;
 
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
 import io.blip2stream.onnx.capi.NativeValue;
 
 import java.util.ArrayList;
@@ -8,18 +10,19 @@ import java.util.List;
 /**
  * T5 decoding with the K/V cache left on the decoder's device ({@link DecodeLoop#DEVICE}): the
  * cross-attention K/V from {@code decoder_init} and each step's self-attention K/V stay there; per
- * step the tokens and the mask go in and the logits come out. Results equal {@link T5Step} token for token.
+ * step the tokens and the masks go in and the logits come out. Newcomers join and the cache is
+ * compacted on the device ({@link DeviceDecoding#join}, {@link DeviceDecoding#slice}), as
+ * {@link T5Step} does on the host. Results equal {@link T5Step} token for token.
  */
 final class BoundT5Step extends CachedStep<T5LanguageModel> {
     private final DeviceDecoding device;
-    private long[] mask;               // [rows, E]
+    private T5Masks masks;
     private List<NativeValue> self;    // each [rows, H, P, d] on the device
     private List<NativeValue> cross;   // each [rows, H, E, d] on the device
 
     BoundT5Step(T5LanguageModel lm, LmBatch batch, DeviceDecoding device) {
         super(lm, batch);
         this.device = device;
-        this.mask = batch.attentionMask().clone();
     }
 
     @Override
@@ -29,19 +32,68 @@ final class BoundT5Step extends CachedStep<T5LanguageModel> {
 
     @Override
     protected float[] start() {
-        List<NativeValue> kv = lm.startOnDevice(batch.queryEmbeds(), batch.textIds(), batch.textMask(), mask, rows(),
-                batch.numQuery(), batch.textLength(), logitsTensor(rows()));
+        List<NativeValue> kv = encode(batch, logitsTensor(rows()));
+        masks = new T5Masks(batch.attentionMask(), rows(), lm.takesDecoderMask());
         split(kv);
         return readLogits();
     }
 
+    private List<NativeValue> encode(LmBatch b, OnnxTensor logits) {
+        return lm.startOnDevice(b.queryEmbeds(), b.textIds(), b.textMask(), b.attentionMask(), b.rows(),
+                b.numQuery(), b.textLength(), logits);
+    }
+
     @Override
     protected float[] advance(long[] tokens) {
-        List<NativeValue> next = lm.stepOnDevice(tokens, mask, handles(self), handles(cross), rows(),
-                logitsTensor(rows()));
+        List<NativeValue> next = lm.stepOnDevice(tokens, masks.encoder(), masks.grow(), handles(self), handles(cross),
+                rows(), logitsTensor(rows()));
         DeviceDecoding.release(self);
         self = next;
         return readLogits();
+    }
+
+    @Override
+    public boolean canJoin() {
+        return lm.takesDecoderMask();
+    }
+
+    @Override
+    protected float[] admit(LmBatch newcomers) {
+        int k = newcomers.rows();
+        float[] logits;
+        List<NativeValue> kv;
+        try (OnnxTensor out = Tensors.direct(lm.env(), Tensors.allocateDirect((long) k * lm.vocabSize() * Float.BYTES),
+                OnnxJavaType.FLOAT, k, lm.vocabSize())) {
+            kv = encode(newcomers, out);
+            logits = Tensors.readFloats(out, null);
+        }
+        T5Masks theirs = new T5Masks(newcomers.attentionMask(), k, lm.takesDecoderMask());
+        int n = lm.selfKvCount();
+        List<NativeValue> theirSelf = kv.subList(0, n);
+        List<NativeValue> theirCross = kv.subList(n, kv.size());
+        if (cross == null) {
+            masks = theirs;
+            split(kv);
+            return logits;
+        }
+        List<NativeValue> s = null;
+        List<NativeValue> c;
+        try {
+            int[] pads = masks.padsToJoin(theirs);
+            s = device.join(self, theirSelf, KvOps.lengthPads(pads[0], 0), KvOps.lengthPads(pads[1], 0), lm.kvType());
+            c = device.join(cross, theirCross, KvOps.lengthPads(0, pads[2]), KvOps.lengthPads(0, pads[3]), lm.kvType());
+        } catch (RuntimeException e) {
+            DeviceDecoding.release(s);
+            throw e;
+        } finally {
+            DeviceDecoding.release(kv);
+        }
+        DeviceDecoding.release(self);
+        DeviceDecoding.release(cross);
+        self = s;
+        cross = c;
+        masks.append(theirs);
+        return logits;
     }
 
     @Override
@@ -52,7 +104,21 @@ final class BoundT5Step extends CachedStep<T5LanguageModel> {
         DeviceDecoding.release(self);
         DeviceDecoding.release(cross);
         split(gathered);
-        mask = gatherRows(mask, mask.length / rows(), source);   // [rows', E]
+        masks.gather(source);
+        int lead = masks.commonSelfPadding();
+        if (worthCompacting(lead, masks.selfLength())) {
+            List<NativeValue> kept = device.slice(self, lead, masks.selfLength(), lm.kvType());
+            DeviceDecoding.release(self);
+            self = kept;
+            masks.dropSelfLeading(lead);
+        }
+        int trail = masks.commonEncoderPadding();
+        if (worthCompacting(trail, masks.encoderLength())) {
+            List<NativeValue> kept = device.slice(cross, 0, masks.encoderLength() - trail, lm.kvType());
+            DeviceDecoding.release(cross);
+            cross = kept;
+            masks.dropEncoderTrailing(trail);
+        }
     }
 
     /** Self K/V first, then cross. */
@@ -67,13 +133,19 @@ final class BoundT5Step extends CachedStep<T5LanguageModel> {
     }
 
     @Override
-    public void close() {
-        closeLogits();
+    protected void clear() {
         List<NativeValue> s = self;
         List<NativeValue> c = cross;
         self = null;
         cross = null;
+        masks = null;
         DeviceDecoding.release(s);
         DeviceDecoding.release(c);
+    }
+
+    @Override
+    public void close() {
+        closeLogits();
+        clear();
     }
 }

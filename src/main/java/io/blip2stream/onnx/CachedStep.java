@@ -21,10 +21,11 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
     private final LogitsOutput logits;   // null: read from each run's result
     private int rows;
 
+    /** @param batch the rows of {@link #prefill()}; null for a step that starts empty and takes rows by {@link #join} */
     CachedStep(M lm, LmBatch batch) {
         this.lm = lm;
         this.batch = batch;
-        this.rows = batch.rows();
+        this.rows = batch == null ? 0 : batch.rows();
         this.logits = lm.logitsOutput();
     }
 
@@ -53,9 +54,30 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
 
     /**
      * Keeps and reorders the cached rows: new row {@code i} is old row {@code source[i]}. Called only when
-     * {@code source} is not the identity; {@link #rows()} is still the old count during the call.
+     * {@code source} is not the identity and not empty; {@link #rows()} is still the old count during the
+     * call. The family then compacts the cache when it pays ({@link #worthCompacting}).
      */
     protected abstract void gather(int[] source);
+
+    /**
+     * Runs newcomers' prompts and appends their cache after the rows held (on an empty step: holds
+     * just theirs). Must leave the rows held untouched when the prompts' run fails.
+     *
+     * @return float[batch.rows() * V], a new array  // [k, V]
+     */
+    protected abstract float[] admit(LmBatch batch);
+
+    /** Releases the cache: every row left. {@link #prefilled()} is false after it. */
+    protected abstract void clear();
+
+    /**
+     * Whether dropping {@code common} leading columns that every row pads pays for the copy of the
+     * cache it takes: at least 8 columns, or a quarter of the cache (attention then reads that much
+     * less for every step to come).
+     */
+    static boolean worthCompacting(int common, int length) {
+        return common > 0 && (common >= 8 || common * 4 >= length);
+    }
 
     /**
      * The tensor the logits of a run over {@code rows} rows go into (a pinned output); null when the
@@ -101,6 +123,9 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
         if (prefilled()) {
             throw new IllegalStateException("prefill() was already called");
         }
+        if (batch == null) {
+            throw new IllegalStateException("this step starts empty: rows come with join()");
+        }
         return start();
     }
 
@@ -123,8 +148,23 @@ abstract class CachedStep<M extends OnnxLanguageModel> implements LanguageModelS
         if (isIdentity(source, rows)) {
             return;
         }
+        if (source.length == 0) {
+            clear();
+            rows = 0;
+            return;
+        }
         gather(source);
         rows = source.length;
+    }
+
+    @Override
+    public final float[] join(LmBatch newcomers) {
+        if (rows > 0 && !canJoin()) {
+            throw new IllegalStateException("this decoder takes newcomers only when it holds no rows");
+        }
+        float[] out = admit(newcomers);
+        rows += newcomers.rows();
+        return out;
     }
 
     static boolean isIdentity(int[] source, int rows) {

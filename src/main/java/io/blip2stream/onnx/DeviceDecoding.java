@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * What a decoding loop needs to keep its K/V cache on the decoder's device ({@link DecodeLoop#DEVICE}):
  * ONNX Runtime's C API, the memory the cache lives in (CUDA memory of the configured GPU, or host
  * memory on CPU), bindings of a graph's inputs and outputs, and a row gather that runs there too
- * ({@link GatherModel}). Made once per language model; thread-safe (each loop binds its own runs).
+ * ({@link KvGraphs}). Made once per language model; thread-safe (each loop binds its own runs).
  */
 final class DeviceDecoding implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeviceDecoding.class);
@@ -29,7 +29,7 @@ final class DeviceDecoding implements AutoCloseable {
     private final OrtSessions sessions;
     private final MemorySegment kvMemory;     // OrtMemoryInfo*
     private final String where;
-    private final Map<String, OrtSession> gathers = new ConcurrentHashMap<>();
+    private final KvOps graphs;   // the gather, join and slice sessions
     private volatile boolean closed;
 
     private DeviceDecoding(OrtCApi api, OrtSessions sessions, MemorySegment kvMemory, String where) {
@@ -37,6 +37,7 @@ final class DeviceDecoding implements AutoCloseable {
         this.sessions = sessions;
         this.kvMemory = kvMemory;
         this.where = where;
+        this.graphs = new KvOps(sessions);
     }
 
     /**
@@ -160,14 +161,14 @@ final class DeviceDecoding implements AutoCloseable {
         try (OnnxTensor idx = Tensors.longs(sessions.environment(), index, index.length);
              IoBinding b = new IoBinding(api, OrtHandles.session(g))) {
             for (int i = 0; i < inputs.length; i++) {
-                b.input(GatherModel.input(i), inputs[i]);
+                b.input(KvGraphs.input(i), inputs[i]);
             }
-            b.input(GatherModel.INDEX, OrtHandles.value(idx));
+            b.input(KvGraphs.INDEX, OrtHandles.value(idx));
             for (int i = 0; i < inputs.length; i++) {
                 if (hostOutputs == null) {
-                    b.outputOnDevice(GatherModel.output(i), kvMemory);
+                    b.outputOnDevice(KvGraphs.output(i), kvMemory);
                 } else {
-                    b.output(GatherModel.output(i), hostOutputs[i]);
+                    b.output(KvGraphs.output(i), hostOutputs[i]);
                 }
             }
             return b.run();
@@ -175,10 +176,61 @@ final class DeviceDecoding implements AutoCloseable {
     }
 
     private OrtSession gatherSession(int count, OnnxJavaType type) {
-        int elem = type == OnnxJavaType.FLOAT16 ? GatherModel.FLOAT16 : GatherModel.FLOAT;
-        return gathers.computeIfAbsent(count + "x" + elem,
-                k -> sessions.open(GatherModel.bytes(count, elem), "kv_gather"));
+        return graphs.session(KvGraphs.Kind.GATHER, count, type);
     }
+
+    /**
+     * Newcomers' K/V appended to running K/V on the device ({@link KvGraphs.Kind#JOIN}); the inputs
+     * are left untouched.
+     *
+     * @param a     each [rowsA, H, lengthA, d]
+     * @param b     each [rowsB, H, lengthB, d]
+     * @param padsA {@link KvOps#lengthPads} of {@code a}; {@code padsB} of {@code b}
+     * @return each [rowsA + rowsB, H, length, d] on the device, owned by the caller
+     */
+    List<NativeValue> join(List<NativeValue> a, List<NativeValue> b, long[] padsA, long[] padsB, OnnxJavaType type) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException(a.size() + " tensors joined with " + b.size());
+        }
+        OrtSession g = graphs.session(KvGraphs.Kind.JOIN, a.size(), type);
+        try (OnnxTensor pa = Tensors.longs(sessions.environment(), padsA, 8);
+             OnnxTensor pb = Tensors.longs(sessions.environment(), padsB, 8);
+             IoBinding bind = new IoBinding(api, OrtHandles.session(g))) {
+            for (int i = 0; i < a.size(); i++) {
+                bind.input(KvGraphs.joinA(i), a.get(i).handle()).input(KvGraphs.joinB(i), b.get(i).handle());
+            }
+            bind.input(KvGraphs.PADS_A, OrtHandles.value(pa)).input(KvGraphs.PADS_B, OrtHandles.value(pb));
+            for (int i = 0; i < a.size(); i++) {
+                bind.outputOnDevice(KvGraphs.output(i), kvMemory);
+            }
+            return bind.run();
+        }
+    }
+
+    /**
+     * Columns {@code [start, end)} of the length axis of device K/V ({@link KvGraphs.Kind#SLICE}).
+     *
+     * @param kv each [rows, H, length, d]
+     * @return each [rows, H, end - start, d] on the device, owned by the caller
+     */
+    List<NativeValue> slice(List<NativeValue> kv, long start, long end, OnnxJavaType type) {
+        OrtSession g = graphs.session(KvGraphs.Kind.SLICE, kv.size(), type);
+        try (OnnxTensor s = Tensors.longs(sessions.environment(), new long[]{start}, 1);
+             OnnxTensor e = Tensors.longs(sessions.environment(), new long[]{end}, 1);
+             OnnxTensor axes = Tensors.longs(sessions.environment(), new long[]{KvOps.LENGTH_AXIS}, 1);
+             IoBinding bind = new IoBinding(api, OrtHandles.session(g))) {
+            for (int i = 0; i < kv.size(); i++) {
+                bind.input(KvGraphs.input(i), kv.get(i).handle());
+            }
+            bind.input(KvGraphs.STARTS, OrtHandles.value(s)).input(KvGraphs.ENDS, OrtHandles.value(e))
+                    .input(KvGraphs.AXES, OrtHandles.value(axes));
+            for (int i = 0; i < kv.size(); i++) {
+                bind.outputOnDevice(KvGraphs.output(i), kvMemory);
+            }
+            return bind.run();
+        }
+    }
+
 
     /** Releases every value of a list (the first failure is rethrown after all were tried). */
     static void release(List<NativeValue> values) {
@@ -204,14 +256,7 @@ final class DeviceDecoding implements AutoCloseable {
             return;
         }
         closed = true;
-        for (OrtSession s : gathers.values()) {
-            try {
-                s.close();
-            } catch (OrtException e) {
-                LOG.debugf("closing a gather session: %s", e.getMessage());
-            }
-        }
-        gathers.clear();
+        graphs.close();
         api.releaseMemoryInfo(kvMemory);
     }
 }

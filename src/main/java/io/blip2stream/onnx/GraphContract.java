@@ -21,12 +21,19 @@ import java.util.TreeSet;
  * @param graph   the graph's manifest key, for messages
  * @param inputs  required inputs, name to element type, in feeding order
  * @param outputs required outputs, name to element type
+ * @param optionalInputs inputs a graph may have (newer exports), fed when present; their type is checked
  */
-public record GraphContract(String graph, Map<String, OnnxJavaType> inputs, Map<String, OnnxJavaType> outputs) {
+public record GraphContract(String graph, Map<String, OnnxJavaType> inputs, Map<String, OnnxJavaType> outputs,
+                            Map<String, OnnxJavaType> optionalInputs) {
 
     public GraphContract {
         inputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         outputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+        optionalInputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(optionalInputs));
+    }
+
+    public GraphContract(String graph, Map<String, OnnxJavaType> inputs, Map<String, OnnxJavaType> outputs) {
+        this(graph, inputs, outputs, Map.of());
     }
 
     /**
@@ -35,7 +42,14 @@ public record GraphContract(String graph, Map<String, OnnxJavaType> inputs, Map<
     public void verify(OrtSession session) {
         try {
             List<String> problems = new ArrayList<>();
-            check("input", inputs, session.getInputInfo(), problems);
+            Map<String, NodeInfo> actualInputs = session.getInputInfo();
+            Map<String, OnnxJavaType> expected = new LinkedHashMap<>(inputs);
+            optionalInputs.forEach((n, t) -> {
+                if (actualInputs.containsKey(n)) {
+                    expected.put(n, t);
+                }
+            });
+            check("input", expected, actualInputs, problems);
             check("output", outputs, session.getOutputInfo(), problems);
             if (!problems.isEmpty()) {
                 throw new BundleException("graph " + graph + ": " + String.join("; ", problems));
@@ -78,6 +92,7 @@ public record GraphContract(String graph, Map<String, OnnxJavaType> inputs, Map<
         private final String graph;
         private final Map<String, OnnxJavaType> in = new LinkedHashMap<>();
         private final Map<String, OnnxJavaType> out = new LinkedHashMap<>();
+        private final Map<String, OnnxJavaType> optional = new LinkedHashMap<>();
 
         private Builder(String graph) {
             this.graph = graph;
@@ -88,13 +103,19 @@ public record GraphContract(String graph, Map<String, OnnxJavaType> inputs, Map<
             return this;
         }
 
+        /** An input that newer exports have and older ones lack; the engine feeds it where present. */
+        public Builder optionalInput(String name, OnnxJavaType type) {
+            optional.put(name, type);
+            return this;
+        }
+
         public Builder output(String name, OnnxJavaType type) {
             out.put(name, type);
             return this;
         }
 
         public GraphContract build() {
-            return new GraphContract(graph, in, out);
+            return new GraphContract(graph, in, out, optional);
         }
     }
 }

@@ -70,6 +70,11 @@ public final class KvState implements AutoCloseable {
         return rows;
     }
 
+    /** Element type of the cache (float32 or float16). */
+    OnnxJavaType type() {
+        return type;
+    }
+
     /** Cached sequence length P. */
     public long length() {
         return length;

@@ -10,6 +10,12 @@ public interface LanguageModel extends AutoCloseable {
     /** The fast path: KV cache kept between steps. */
     LanguageModelStep start(LmBatch batch);
 
+    /**
+     * The fast path for continuous batching: a step holding no rows yet; requests come and go
+     * with {@link LanguageModelStep#join} and {@link LanguageModelStep#reorder}.
+     */
+    LanguageModelStep open();
+
     /** Where {@link #start} loops keep the K/V cache: "host", or the device ("CUDA:0", "CPU") for {@link DecodeLoop#DEVICE}. */
     default String kvCacheLocation() {
         return "host";

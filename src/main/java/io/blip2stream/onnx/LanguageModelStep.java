@@ -38,6 +38,26 @@ public interface LanguageModelStep extends AutoCloseable {
      */
     void reorder(int[] source);
 
+    /**
+     * Whether {@link #join} may be called while rows are held: always for a decoder-only model
+     * (rows are left-padded to a common length, with their mask), for an encoder-decoder model only
+     * when its decoder graph takes a self-attention mask.
+     */
+    default boolean canJoin() {
+        return false;
+    }
+
+    /**
+     * Newcomers: runs their prompts (one row each; on an empty step, the same as {@link #prefill()}
+     * of that batch) and appends their cache after the rows held, aligned with it. Fails without
+     * touching the rows held when the prompts' run fails.
+     *
+     * @return their next-token logits, float[batch.rows() * vocabSize], a new array
+     */
+    default float[] join(LmBatch batch) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not take newcomers");
+    }
+
     @Override
     void close();
 }

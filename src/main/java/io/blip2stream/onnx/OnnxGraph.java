@@ -69,6 +69,15 @@ public final class OnnxGraph implements AutoCloseable {
         return io.blip2stream.onnx.capi.OrtHandles.session(session);
     }
 
+    /** Whether the graph has input {@code name} (an optional input of its contract). */
+    public boolean hasInput(String name) {
+        try {
+            return session.getInputInfo().containsKey(name);
+        } catch (OrtException e) {
+            throw new OnnxRunException("cannot read the inputs of graph " + contract.graph(), e);
+        }
+    }
+
     /** Whether output {@code name} is a float32 tensor. */
     public boolean isFloat32Output(String name) {
         try {

@@ -16,12 +16,25 @@ abstract class OnnxLanguageModel implements LanguageModel {
     private final int vocab;
     private final int hidden;
     private final OnnxJavaType kvType;
+    private final KvOps kvOps;
 
     OnnxLanguageModel(OrtSessions sessions, BundleManifest m) {
         this.sessions = sessions;
         this.vocab = m.dims().vocabSize();
         this.hidden = m.dims().lmHiddenSize();
         this.kvType = kvType(m.kvCache().dtype());
+        this.kvOps = new KvOps(sessions);
+    }
+
+    /** The host loop's cache moves (join, slice), made on first use. */
+    KvOps kvOps() {
+        return kvOps;
+    }
+
+    /** An empty running batch: rows come with {@link LanguageModelStep#join}. */
+    @Override
+    public LanguageModelStep open() {
+        return start(null);
     }
 
     /** The ONNX element type of the K/V tensors for a manifest {@code dtype}. */

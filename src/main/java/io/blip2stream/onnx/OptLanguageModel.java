@@ -233,6 +233,7 @@ public final class OptLanguageModel extends OnnxLanguageModel {
 
     @Override
     public void close() {
+        kvOps().close();
         if (device != null) {
             device.close();
         }

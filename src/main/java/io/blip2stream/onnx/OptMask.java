@@ -33,14 +33,11 @@ final class OptMask {
      * @return its position ids, long[rows]  // [rows, 1]
      */
     long[] grow(int rows) {
-        long[] grown = new long[rows * (length + 1)];   // [rows, length + 1]
         long[] pos = new long[rows];
         for (int b = 0; b < rows; b++) {
-            System.arraycopy(mask, b * length, grown, b * (length + 1), length);
-            grown[b * (length + 1) + length] = 1;
             pos[b] = ++lastPos[b];
         }
-        mask = grown;
+        mask = MaskRows.growOnes(mask, rows, length);
         length++;
         return pos;
     }
@@ -58,5 +55,49 @@ final class OptMask {
     /** long[rows * length]  // [rows, length] */
     long[] mask() {
         return mask;
+    }
+
+    /** Columns of the mask (the cache's length). */
+    int length() {
+        return length;
+    }
+
+    int rows() {
+        return lastPos.length;
+    }
+
+    /**
+     * Appends {@code other}'s rows (newcomers), both sides left-padded to the longer length: a row's
+     * positions and the columns it attends to are unchanged, so it decodes as it would alone.
+     *
+     * @return the zero columns put before this side's rows and before {@code other}'s: {pad, padOther}
+     */
+    int[] append(OptMask other) {
+        int[] pads = padsToJoin(other);
+        int rows = rows();
+        int more = other.rows();
+        mask = MaskRows.appendRows(mask, rows, length, pads[0], other.mask, more, other.length, pads[1], true);
+        length += pads[0];
+        long[] pos = java.util.Arrays.copyOf(lastPos, rows + more);
+        System.arraycopy(other.lastPos, 0, pos, rows, more);
+        lastPos = pos;
+        return pads;
+    }
+
+    /** The left pads that {@link #append} would put before this side's rows and before {@code other}'s. */
+    int[] padsToJoin(OptMask other) {
+        int len = Math.max(length, other.length);
+        return new int[]{len - length, len - other.length};
+    }
+
+    /** Leading columns that every row pads (mask 0): the columns compaction may drop. */
+    int commonPadding() {
+        return MaskRows.commonLeading(mask, rows(), length);
+    }
+
+    /** Drops the first {@code count} columns (all pads: {@link #commonPadding()}). */
+    void dropLeading(int count) {
+        mask = MaskRows.columns(mask, rows(), length, count, length);
+        length -= count;
     }
 }

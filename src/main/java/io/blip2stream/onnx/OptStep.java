@@ -3,12 +3,16 @@ package io.blip2stream.onnx;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 
+import java.util.Map;
+
 /**
  * OPT decoding with the KV cache kept in native tensors between steps: a step's {@code present}
  * outputs are fed as the next step's {@code past} without a copy. Mask and positions: {@link OptMask}.
+ * Newcomers join left-padded to the running length (or the running rows are, when a newcomer is
+ * longer), through {@link KvOps#join}; columns every row pads are dropped by {@link KvOps#slice}.
  */
 final class OptStep extends HostCachedStep<OptLanguageModel> {
-    private final OptMask positions = new OptMask();
+    private OptMask positions = new OptMask();
     private KvState kv;         // each [rows, H, maskLen, d] after a run
 
     OptStep(OptLanguageModel lm, LmBatch batch) {
@@ -54,6 +58,62 @@ final class OptStep extends HostCachedStep<OptLanguageModel> {
         kv.close();
         kv = gathered;
         positions.gather(source);
+        int common = positions.commonPadding();
+        if (worthCompacting(common, positions.length())) {
+            KvState kept = lm.kvOps().slice(kv, common, positions.length());
+            kv.close();
+            kv = kept;
+            positions.dropLeading(common);
+        }
+    }
+
+    @Override
+    protected float[] admit(LmBatch newcomers) {
+        int k = newcomers.rows();
+        OptMask theirs = new OptMask();
+        float[] logits;     // [k, V]
+        KvState fresh;      // each [k, H, t, d]
+        try (KvState empty = lm.emptyPast(k);
+             OptLanguageModel.Prefill p = lm.prefill(newcomers, theirs)) {
+            OrtSession.Result r = lm.decode(p.embeds(), theirs.mask(), p.positionIds(), empty, k, Map.of());
+            try {
+                logits = OnnxLanguageModel.logits(r);
+                fresh = lm.present(r);
+            } catch (RuntimeException e) {
+                r.close();
+                throw e;
+            }
+        }
+        if (kv == null) {
+            kv = fresh;
+            positions = theirs;
+            return logits;
+        }
+        KvState joined;
+        try {
+            int[] pads = positions.padsToJoin(theirs);
+            joined = lm.kvOps().join(kv, fresh, KvOps.lengthPads(pads[0], 0), KvOps.lengthPads(pads[1], 0));
+        } finally {
+            fresh.close();
+        }
+        kv.close();
+        kv = joined;
+        positions.append(theirs);
+        return logits;
+    }
+
+    @Override
+    public boolean canJoin() {
+        return true;
+    }
+
+    @Override
+    protected void clear() {
+        if (kv != null) {
+            kv.close();
+            kv = null;
+        }
+        positions = new OptMask();
     }
 
     @Override

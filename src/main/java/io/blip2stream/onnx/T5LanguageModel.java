@@ -25,6 +25,8 @@ public final class T5LanguageModel extends OnnxLanguageModel {
     static final String ENCODER_HIDDEN_STATES = "encoder_hidden_states";
     static final String DECODER_INPUT_IDS = "decoder_input_ids";
     static final String ENCODER_ATTENTION_MASK = "encoder_attention_mask";
+    /** The decoder's self-attention mask [rows, P + 1]; exports since continuous batching have it. */
+    static final String DECODER_ATTENTION_MASK = "decoder_attention_mask";
 
     private final OnnxGraph encoder;
     private final OnnxGraph decoderInit;
@@ -35,6 +37,7 @@ public final class T5LanguageModel extends OnnxLanguageModel {
     private final List<String> presentSelf;
     private final List<String> presentCross;
     private final DeviceDecoding device;   // null: the host loop
+    private final boolean decoderMask;     // whether the decoder graph takes decoder_attention_mask
 
     public T5LanguageModel(OrtSessions sessions, ModelBundle bundle) {
         super(sessions, bundle.manifest());
@@ -63,6 +66,7 @@ public final class T5LanguageModel extends OnnxLanguageModel {
         }
         this.encoder = enc;
         this.decoderInit = init;
+        this.decoderMask = decoder.hasInput(DECODER_ATTENTION_MASK);
         this.device = DeviceDecoding.choose(sessions,
                 decoderInit.isFloat32Output(LOGITS) && decoder.isFloat32Output(LOGITS)).orElse(null);
     }
@@ -90,7 +94,8 @@ public final class T5LanguageModel extends OnnxLanguageModel {
     public static GraphContract decoderContract(int layers, OnnxJavaType kv) {
         GraphContract.Builder b = GraphContract.builder(GraphNames.DECODER)
                 .input(DECODER_INPUT_IDS, OnnxJavaType.INT64)
-                .input(ENCODER_ATTENTION_MASK, OnnxJavaType.INT64);
+                .input(ENCODER_ATTENTION_MASK, OnnxJavaType.INT64)
+                .optionalInput(DECODER_ATTENTION_MASK, OnnxJavaType.INT64);
         KvNames.t5Self("past_key_values.", layers).forEach(n -> b.input(n, kv));
         KvNames.t5Cross("past_key_values.", layers).forEach(n -> b.input(n, kv));
         b.output(LOGITS, OnnxJavaType.FLOAT);
@@ -106,6 +111,14 @@ public final class T5LanguageModel extends OnnxLanguageModel {
     @Override
     public LanguageModelStep startReference(LmBatch batch) {
         return new T5ReferenceStep(this, batch);
+    }
+
+    /**
+     * Whether rows may join a running T5 batch: its decoder graph takes a self-attention mask, so
+     * a newcomer's self K/V can be left-padded to the running rows' length.
+     */
+    boolean takesDecoderMask() {
+        return decoderMask;
     }
 
     long decoderStart() {
@@ -198,14 +211,19 @@ public final class T5LanguageModel extends OnnxLanguageModel {
      *
      * @param tokens   long[rows]      // [rows, 1]
      * @param fullMask long[rows * E]  // [rows, E]
+     * @param selfMask long[rows * (P + 1)] or null where the graph takes none  // [rows, P + 1]
      */
-    OrtSession.Result step(long[] tokens, long[] fullMask, KvState self, KvState cross, int rows,
+    OrtSession.Result step(long[] tokens, long[] fullMask, long[] selfMask, KvState self, KvState cross, int rows,
                            Map<String, ? extends OnnxValue> pinned) {
         try (OnnxTensor ids = Tensors.longs(env(), tokens, rows, 1);
-             OnnxTensor maskT = Tensors.longs(env(), fullMask, rows, fullMask.length / rows)) {
+             OnnxTensor maskT = Tensors.longs(env(), fullMask, rows, fullMask.length / rows);
+             OnnxTensor selfT = selfMask == null ? null : Tensors.longs(env(), selfMask, rows, selfMask.length / rows)) {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put(DECODER_INPUT_IDS, ids);
             in.put(ENCODER_ATTENTION_MASK, maskT);
+            if (selfT != null) {
+                in.put(DECODER_ATTENTION_MASK, selfT);
+            }
             for (int i = 0; i < pastSelf.size(); i++) {
                 in.put(pastSelf.get(i), self.tensors().get(i));
                 in.put(pastCross.get(i), cross.tensors().get(i));
@@ -222,12 +240,16 @@ public final class T5LanguageModel extends OnnxLanguageModel {
      * @param logits [rows, V] float32 host tensor
      * @return the present self K/V, each [rows, H, P + 1, d] on the device, owned by the caller
      */
-    List<NativeValue> stepOnDevice(long[] tokens, long[] fullMask, long[] self, long[] cross, int rows,
+    List<NativeValue> stepOnDevice(long[] tokens, long[] fullMask, long[] selfMask, long[] self, long[] cross, int rows,
                                    OnnxTensor logits) {
         try (OnnxTensor ids = Tensors.longs(env(), tokens, rows, 1);
              OnnxTensor maskT = Tensors.longs(env(), fullMask, rows, fullMask.length / rows);
+             OnnxTensor selfT = selfMask == null ? null : Tensors.longs(env(), selfMask, rows, selfMask.length / rows);
              IoBinding b = device.bind(decoder)) {
             b.input(DECODER_INPUT_IDS, OrtHandles.value(ids)).input(ENCODER_ATTENTION_MASK, OrtHandles.value(maskT));
+            if (selfT != null) {
+                b.input(DECODER_ATTENTION_MASK, OrtHandles.value(selfT));
+            }
             for (int i = 0; i < pastSelf.size(); i++) {
                 b.input(pastSelf.get(i), self[i]).input(pastCross.get(i), cross[i]);
             }
@@ -259,6 +281,7 @@ public final class T5LanguageModel extends OnnxLanguageModel {
 
     @Override
     public void close() {
+        kvOps().close();
         if (device != null) {
             device.close();
         }

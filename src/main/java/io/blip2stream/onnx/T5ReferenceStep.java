@@ -42,7 +42,8 @@ final class T5ReferenceStep extends ReferenceStep<T5LanguageModel> {
                 for (int i = 0; i < rows; i++) {
                     tok[i] = generated(i)[k];
                 }
-                OrtSession.Result r = lm.step(tok, full, self, init.cross(), rows, java.util.Map.of());
+                long[] selfMask = lm.takesDecoderMask() ? MaskRows.ones(rows, k + 2) : null;   // [rows, P + 1]
+                OrtSession.Result r = lm.step(tok, full, selfMask, self, init.cross(), rows, java.util.Map.of());
                 logits = T5LanguageModel.logits(r);
                 KvState next = lm.present(r);
                 self.close();

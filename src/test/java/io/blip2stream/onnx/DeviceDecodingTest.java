@@ -34,7 +34,7 @@ class DeviceDecodingTest {
     static void open() {
         sessions = new OrtSessions(OrtConfig.defaults().withDevice(Device.CPU).withIntraOpThreads(1)
                 .withDecodeLoop(DecodeLoop.DEVICE));
-        sessions.open(GatherModel.bytes(1, GatherModel.FLOAT), "probe");   // records the provider
+        sessions.open(KvGraphs.bytes(1, KvGraphs.FLOAT), "probe");   // records the provider
         device = DeviceDecoding.choose(sessions, true).orElseThrow();
     }
 
@@ -89,17 +89,17 @@ class DeviceDecodingTest {
 
     @Test
     void badBindingsAreTypedErrorsWithOnnxRuntimesMessage() throws Exception {
-        try (OrtSession s = sessions.open(GatherModel.bytes(1, GatherModel.FLOAT), "gather");
+        try (OrtSession s = sessions.open(KvGraphs.bytes(1, KvGraphs.FLOAT), "gather");
              OnnxTensor t = Tensors.floats(sessions.environment(), new float[H * P * D], 1, H, P, D);
              IoBinding bad = new IoBinding(OrtCApi.load().orElseThrow(), OrtHandles.session(s));
              IoBinding b = new IoBinding(OrtCApi.load().orElseThrow(), OrtHandles.session(s))) {
             assertThatThrownBy(() -> bad.input("no_such_input", OrtHandles.value(t)))
                     .isInstanceOf(OrtCApiException.class)
                     .hasMessageContaining("BindInput(no_such_input) failed");
-            b.input(GatherModel.input(0), OrtHandles.value(t));
-            b.outputOnDevice(GatherModel.output(0), cpu());
+            b.input(KvGraphs.input(0), OrtHandles.value(t));
+            b.outputOnDevice(KvGraphs.output(0), cpu());
             assertThatThrownBy(b::run).isInstanceOf(OrtCApiException.class)
-                    .hasMessageContaining("RunWithBinding failed").hasMessageContaining(GatherModel.INDEX);
+                    .hasMessageContaining("RunWithBinding failed").hasMessageContaining(KvGraphs.INDEX);
         }
     }
 
@@ -115,10 +115,10 @@ class DeviceDecodingTest {
     @Test
     void theDeviceLoopIsChosenOnlyWhereItKeepsTheCacheOffTheHost() {
         OrtSessions auto = new OrtSessions(OrtConfig.defaults().withDevice(Device.CPU));
-        auto.open(GatherModel.bytes(1, GatherModel.FLOAT), "probe");
+        auto.open(KvGraphs.bytes(1, KvGraphs.FLOAT), "probe");
         assertThat(DeviceDecoding.choose(auto, true)).as("auto on CPU").isEmpty();
         OrtSessions host = new OrtSessions(OrtConfig.defaults().withDecodeLoop(DecodeLoop.HOST));
-        host.open(GatherModel.bytes(1, GatherModel.FLOAT), "probe");
+        host.open(KvGraphs.bytes(1, KvGraphs.FLOAT), "probe");
         assertThat(DeviceDecoding.choose(host, true)).as("host").isEmpty();
         assertThat(DeviceDecoding.choose(sessions, false)).as("logits not float32").isEmpty();
         assertThatThrownBy(() -> DecodeLoop.parse("gpu")).isInstanceOf(IllegalArgumentException.class)

@@ -1,6 +1,5 @@
 package io.blip2stream.pipeline.generate;
 
-import io.blip2stream.onnx.LanguageModelStep;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 
@@ -26,7 +25,9 @@ import java.util.SplittableRandom;
  * penalties; here its rows leave the language model instead, which gives the same results.
  *
  * <p>Prefill runs one row per request; the first reorder expands it to num_beams rows (all first
- * candidates come from beam 0, as the other beams start at -1e9).
+ * candidates come from beam 0, as the other beams start at -1e9). One instance per set of options
+ * serves every request with them ({@link DecodingKernels}); its scratch buffers hold one request's
+ * step at a time.
  */
 final class BeamSearch {
     private static final float SENTINEL = -1.0e9f; // HF's -1e9, exact in float32
@@ -73,82 +74,90 @@ final class BeamSearch {
         this.mergeTop = new float[beams];
     }
 
+    /** A request's beams: one row (the prompt) until its first step, then num_beams rows. */
+    Request request(RowInput row) {
+        return new Request(row);
+    }
+
     /** State of one request's beams. */
-    private final class Request {
+    final class Request extends RequestDecoding {
         final SplittableRandom rng;
         TokenHistory[] running = new TokenHistory[beams];
         float[] runningScore = new float[beams];
-        int[] lmRow = new int[beams];
+        int[] lmRow = new int[beams];   // local row of each beam's state right now
         TokenHistory[] finished = new TokenHistory[beams]; // null: HF's initial placeholder
         float[] finishedScore = new float[beams];
         boolean[] finishedDone = new boolean[beams];
         boolean improvable = true; // is_early_stop_heuristic_unsatisfied
         boolean done;
+        private boolean first = true;
+        private int rows = 1;
+        private final int[] sources = new int[beams];
+        private final long[] tokens = new long[beams];
 
-        Request(RowInput row, int prefillRow) {
+        Request(RowInput row) {
             rng = new SplittableRandom(row.seed());
             TokenHistory prompt = new TokenHistory(row, options.maxNewTokens());
             for (int j = 0; j < beams; j++) {
                 running[j] = prompt;
                 runningScore[j] = j == 0 ? 0f : SENTINEL;
-                lmRow[j] = prefillRow;
+                lmRow[j] = 0; // prefill holds one row per request
                 finishedScore[j] = SENTINEL;
             }
         }
-    }
 
-    List<List<GeneratedSequence>> run(LanguageModelStep lm, List<RowInput> rows) {
-        List<Request> requests = new ArrayList<>(rows.size());
-        for (int b = 0; b < rows.size(); b++) {
-            requests.add(new Request(rows.get(b), b));
+        @Override
+        public int rows() {
+            return rows;
         }
-        float[] logits = lm.prefill(); // [requests, vocab]
-        boolean first = true;
-        while (true) {
-            int live = 0;
-            for (Request r : requests) {
-                if (!r.done) {
-                    step(r, logits, first);
-                    if (!r.done) {
-                        live++;
-                    }
-                }
+
+        @Override
+        public void advance(float[] logits, int firstRow) {
+            if (done) {
+                throw new IllegalStateException("the request is done");
             }
+            step(this, logits, firstRow, first);
             first = false;
-            if (live == 0) {
-                break;
+            if (done) {
+                return;
             }
-            int[] source = new int[live * beams]; // [live * beams]: old LM row of each new row
-            long[] tokens = new long[live * beams]; // [live * beams]
-            int i = 0;
-            boolean identity = live * beams == lm.rows();
-            for (Request r : requests) {
-                if (r.done) {
-                    continue;
-                }
-                for (int j = 0; j < beams; j++) {
-                    source[i] = r.lmRow[j];
-                    identity &= source[i] == i;
-                    tokens[i] = r.running[j].last();
-                    r.lmRow[j] = i;
-                    i++;
-                }
+            for (int j = 0; j < beams; j++) {
+                sources[j] = lmRow[j];
+                tokens[j] = running[j].last();
+                lmRow[j] = j;
             }
-            if (!identity) {
-                lm.reorder(source);
-            }
-            logits = lm.step(tokens);
+            rows = beams;
         }
-        List<List<GeneratedSequence>> out = new ArrayList<>(requests.size());
-        for (Request r : requests) {
-            out.add(results(r));
+
+        @Override
+        public boolean done() {
+            return done;
         }
-        return List.copyOf(out);
+
+        @Override
+        public int[] sources() {
+            return sources.clone();
+        }
+
+        @Override
+        public long[] tokens() {
+            return tokens.clone();
+        }
+
+        @Override
+        public int generated() {
+            return running[0].generated();
+        }
+
+        @Override
+        public List<GeneratedSequence> result() {
+            return results(this);
+        }
     }
 
     /** One decoding step of one request: steps b–g of HF's loop. */
-    private void step(Request r, float[] logits, boolean first) {
-        accumulate(r, logits, first);
+    private void step(Request r, float[] logits, int firstRow, boolean first) {
+        accumulate(r, logits, firstRow, first);
         // c. top-K continuations over all beams (or K sampled without replacement)
         int found = options.doSample() ? sampleCandidates(r.rng) : topK.select(acc, 0, beams * vocab, keep, candIdx, candVal);
         if (found < keep) {
@@ -169,13 +178,13 @@ final class BeamSearch {
     }
 
     /** b. log-probs, processors, plus running scores into {@code acc} [beams, vocab]. */
-    private void accumulate(Request r, float[] logits, boolean first) {
+    private void accumulate(Request r, float[] logits, int firstRow, boolean first) {
         for (int j = 0; j < beams; j++) {
             int off = j * vocab;
             if (first && j > 0) {
                 System.arraycopy(acc, 0, acc, off, vocab); // same prompt, same processed row
             } else {
-                System.arraycopy(logits, r.lmRow[j] * vocab, acc, off, vocab);
+                System.arraycopy(logits, (firstRow + r.lmRow[j]) * vocab, acc, off, vocab);
                 ScoreMath.logSoftmaxInPlace(acc, off, vocab);
                 pipeline.apply(acc, off, r.running[j]);
             }

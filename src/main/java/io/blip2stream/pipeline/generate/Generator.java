@@ -1,14 +1,13 @@
 package io.blip2stream.pipeline.generate;
 
 import io.blip2stream.onnx.LanguageModelStep;
-import io.blip2stream.api.Blip2Exception;
-import io.blip2stream.api.ErrorCode;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The decoding loop: Hugging Face transformers 5.12's {@code generate} algorithms over a
- * {@link LanguageModelStep}, exact to the token.
+ * The decoding loop of a static batch: Hugging Face transformers 5.12's {@code generate}
+ * algorithms over a {@link LanguageModelStep}, exact to the token.
  *
  * <ul>
  *   <li>num_beams = 1: greedy ({@code torch.argmax}, first maximum) or multinomial sampling
@@ -17,7 +16,9 @@ import java.util.List;
  * </ul>
  * Logits processors as HF orders them ({@link LogitsPipeline}). Each row is decoded from its
  * own context and seed only, so a batch gives every row what it would get alone. Rows that
- * finish leave the language model through {@link LanguageModelStep#reorder(int[])}.
+ * finish leave the language model through {@link LanguageModelStep#reorder(int[])}. The loop is
+ * {@link DecodeBatch} with every request there from the start; continuous batching lets
+ * requests join it later.
  *
  * <p>Contract with the step: {@code lm} holds one row per {@link RowInput}, in the same order,
  * before {@link LanguageModelStep#prefill()}; the loop then calls prefill once, and
@@ -42,6 +43,7 @@ public final class Generator {
      * boolean form).
      *
      * @return per row, num_return_sequences sequences, best first
+     * @throws RuntimeException the first row's failure, when a row fails
      */
     public static List<List<GeneratedSequence>> generate(LanguageModelStep lm, List<RowInput> rows,
                                                          GenerationOptions options, EarlyStopping earlyStopping,
@@ -52,23 +54,27 @@ public final class Generator {
         if (lm.rows() != rows.size()) {
             throw new IllegalArgumentException("the language model holds " + lm.rows() + " rows for " + rows.size() + " inputs");
         }
-        if (lm.vocabSize() != consts.vocabSize()) {
-            throw new IllegalArgumentException("logits are " + lm.vocabSize() + " wide, the vocabulary is " + consts.vocabSize());
+        DecodeBatch<Integer> batch = new DecodeBatch<>(lm, consts.vocabSize());
+        DecodingKernels kernels = new DecodingKernels(consts);
+        List<Integer> keys = new ArrayList<>(rows.size());
+        List<RequestDecoding> decodings = new ArrayList<>(rows.size());
+        for (int b = 0; b < rows.size(); b++) {
+            keys.add(b);
+            decodings.add(kernels.start(rows.get(b), options, earlyStopping));
         }
-        for (RowInput row : rows) {
-            for (int id : row.contextIds()) {
-                if (id < 0 || id >= consts.vocabSize()) {
-                    throw new IllegalArgumentException("context id " + id + " is outside the vocabulary of " + consts.vocabSize());
+        batch.addPrefilled(keys, decodings, lm.prefill());
+        List<List<GeneratedSequence>> out = new ArrayList<>(rows.size());
+        for (int b = 0; b < rows.size(); b++) {
+            out.add(null);
+        }
+        while (batch.requests() > 0) {
+            for (DecodeBatch.Finished<Integer> f : batch.step()) {
+                if (f.error() != null) {
+                    throw f.error();
                 }
+                out.set(f.key(), f.sequences());
             }
         }
-        if (options.numBeams() > 1) {
-            if (options.numReturnSequences() > options.numBeams()) { // beam sampling: GenerationOptions allows more
-                throw Blip2Exception.limit(ErrorCode.INVALID_REQUEST, "num_return_sequences with beam search",
-                        options.numReturnSequences(), options.numBeams());
-            }
-            return new BeamSearch(options, earlyStopping, consts).run(lm, rows);
-        }
-        return new SingleBeamSearch(options, consts).run(lm, rows);
+        return List.copyOf(out);
     }
 }

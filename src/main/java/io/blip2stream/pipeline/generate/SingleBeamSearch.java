@@ -1,6 +1,5 @@
 package io.blip2stream.pipeline.generate;
 
-import io.blip2stream.onnx.LanguageModelStep;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 
@@ -13,7 +12,8 @@ import java.util.SplittableRandom;
  * With sampling and num_return_sequences = R each request runs as R independent rows (HF expands
  * the batch the same way); each row draws from its own {@link SplittableRandom}, split off the
  * request's seed in a fixed order, so a row's tokens depend only on its seed and its logits.
- * Finished rows leave the language model at once.
+ * Finished rows leave the language model at once. One instance per set of options serves every
+ * request with them ({@link DecodingKernels}); its scratch buffers are used by one step at a time.
  */
 final class SingleBeamSearch {
     private final GenerationOptions options;
@@ -32,34 +32,53 @@ final class SingleBeamSearch {
         this.probs = options.doSample() ? new float[vocab] : null;
     }
 
-    List<List<GeneratedSequence>> run(LanguageModelStep lm, List<RowInput> rows) {
-        int perRequest = options.doSample() ? options.numReturnSequences() : 1;
-        int n = rows.size() * perRequest;
-        TokenHistory[] hist = new TokenHistory[n];
-        SplittableRandom[] rng = new SplittableRandom[n];
-        FinishReason[] reason = new FinishReason[n];
-        int[] lmRow = new int[n]; // where each expanded row's state sits in the LM right now
-        for (int b = 0; b < rows.size(); b++) {
-            SplittableRandom base = new SplittableRandom(rows.get(b).seed());
-            for (int j = 0; j < perRequest; j++) {
-                int e = b * perRequest + j;
-                hist[e] = new TokenHistory(rows.get(b), options.maxNewTokens());
+    /** A request's decoding: one row until its first token, then num_return_sequences rows when sampling. */
+    Request request(RowInput row) {
+        return new Request(row);
+    }
+
+    /** The rows of one request: greedy, or num_return_sequences independent sampled rows. */
+    final class Request extends RequestDecoding {
+        private final TokenHistory[] hist;
+        private final SplittableRandom[] rng;
+        private final FinishReason[] reason;
+        private final int[] lmRow;   // local row of each expanded row's state right now
+        private final int[] live;    // expanded rows still running, in row order
+        private int liveCount;
+        private int rows = 1;        // the prompt's row until the first advance
+        private int[] sources;
+        private long[] tokens;
+
+        Request(RowInput row) {
+            int perRequest = options.doSample() ? options.numReturnSequences() : 1;
+            hist = new TokenHistory[perRequest];
+            rng = new SplittableRandom[perRequest];
+            reason = new FinishReason[perRequest];
+            lmRow = new int[perRequest];
+            live = new int[perRequest];
+            SplittableRandom base = new SplittableRandom(row.seed());
+            for (int e = 0; e < perRequest; e++) {
+                hist[e] = new TokenHistory(row, options.maxNewTokens());
                 rng[e] = base.split();
-                lmRow[e] = b; // prefill holds one row per request
+                live[e] = e;
             }
+            liveCount = perRequest;
         }
 
-        float[] logits = lm.prefill(); // [requests, vocab]
-        int[] live = new int[n];
-        int liveCount = n;
-        for (int e = 0; e < n; e++) {
-            live[e] = e;
+        @Override
+        public int rows() {
+            return rows;
         }
-        while (true) {
+
+        @Override
+        public void advance(float[] logits, int first) {
+            if (liveCount == 0) {
+                throw new IllegalStateException("the request is done");
+            }
             int stillLive = 0;
             for (int i = 0; i < liveCount; i++) {
                 int e = live[i];
-                int token = choose(logits, lmRow[e], hist[e], rng[e]);
+                int token = choose(logits, first + lmRow[e], hist[e], rng[e]);
                 hist[e].append(token);
                 if (consts.isEos(token)) {
                     reason[e] = FinishReason.EOS;
@@ -69,36 +88,50 @@ final class SingleBeamSearch {
                     live[stillLive++] = e;
                 }
             }
-            if (stillLive == 0) {
-                break;
-            }
-            int[] source = new int[stillLive]; // [stillLive]: old LM row of each kept row
-            long[] tokens = new long[stillLive]; // [stillLive]
-            boolean identity = stillLive == lm.rows();
+            sources = new int[stillLive];   // [stillLive]: local row of each kept row
+            tokens = new long[stillLive];   // [stillLive]
             for (int i = 0; i < stillLive; i++) {
                 int e = live[i];
-                source[i] = lmRow[e];
-                identity &= source[i] == i;
+                sources[i] = lmRow[e];
                 lmRow[e] = i;
                 tokens[i] = hist[e].last();
             }
-            if (!identity) {
-                lm.reorder(source);
-            }
-            logits = lm.step(tokens);
             liveCount = stillLive;
+            rows = stillLive;
         }
 
-        List<List<GeneratedSequence>> out = new ArrayList<>(rows.size());
-        for (int b = 0; b < rows.size(); b++) {
-            List<GeneratedSequence> seqs = new ArrayList<>(perRequest);
-            for (int j = 0; j < perRequest; j++) {
-                int e = b * perRequest + j;
+        @Override
+        public boolean done() {
+            return liveCount == 0;
+        }
+
+        @Override
+        public int[] sources() {
+            return sources;
+        }
+
+        @Override
+        public long[] tokens() {
+            return tokens;
+        }
+
+        @Override
+        public int generated() {
+            int g = 0;
+            for (TokenHistory h : hist) {
+                g = Math.max(g, h.generated());
+            }
+            return g;
+        }
+
+        @Override
+        public List<GeneratedSequence> result() {
+            List<GeneratedSequence> seqs = new ArrayList<>(hist.length);
+            for (int e = 0; e < hist.length; e++) {
                 seqs.add(new GeneratedSequence(hist[e].generatedIds(), reason[e], Double.NaN));
             }
-            out.add(List.copyOf(seqs));
+            return List.copyOf(seqs);
         }
-        return List.copyOf(out);
     }
 
     private int choose(float[] logits, int row, TokenHistory h, SplittableRandom rng) {
