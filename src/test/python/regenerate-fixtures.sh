@@ -19,7 +19,8 @@
 #    src/test/resources/golden/shapes-heldout.json  their expected answers and HF's accuracy on them
 # 3. src/test/resources/golden/<name>.json  HF Blip2Processor + generate outputs per bundle
 #    src/test/resources/golden/generation-toy.json  HF generate on a deterministic toy LM
-# 4. the Python unit tests (tool's pure parts; bundles against the goldens on ONNX Runtime)
+# 4. the Python unit tests (tool's pure parts; bundles against the goldens on ONNX Runtime; the T5
+#    decoder with left-padded self K/V, test_export_t5_padding.py)
 # Seeds are fixed: a re-run reproduces the same files.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."

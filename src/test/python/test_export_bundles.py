@@ -49,6 +49,10 @@ class BundleContractTest(unittest.TestCase):
             decoder = m["graphs"]["decoder"]
             past = [i["name"] for i in decoder["inputs"] if i["name"].startswith("past_key_values")]
             self.assertEqual(past, mf.kv_names(family, L, "past_key_values"), name)
+            self.assertEqual([i["name"] for i in decoder["inputs"]], mf.decoder_input_names(family, L), name)
+            if family == "t5":
+                mask = decoder["inputs"][2]
+                self.assertEqual((mask["dtype"], mask["shape"]), ("int64", ["batch", "total_sequence"]), name)
             self.assertEqual([o["name"] for o in decoder["outputs"]], ["logits", *mf.kv_names(family, L, "present")])
             self.assertEqual(decoder["outputs"][0]["shape"], ["batch", m["dims"]["vocab_size"]])
             vision = m["graphs"]["vision"]["outputs"][0]

@@ -109,6 +109,14 @@ class SectionsTest(unittest.TestCase):
         self.assertEqual(mf.t5_init_present_names(1), ["present.0.decoder.key", "present.0.decoder.value",
                                                        "present.0.encoder.key", "present.0.encoder.value"])
 
+    def test_decoder_input_names(self):
+        self.assertEqual(mf.decoder_input_names("opt", 1),
+                         ["inputs_embeds", "attention_mask", "position_ids", "past_key_values.0.key",
+                          "past_key_values.0.value"])
+        self.assertEqual(mf.decoder_input_names("t5", 1),
+                         ["decoder_input_ids", "encoder_attention_mask", "decoder_attention_mask",
+                          *mf.kv_names("t5", 1, "past_key_values")])
+
     def test_config_hash_ignores_key_order(self):
         self.assertEqual(mf.config_sha256({"a": 1, "b": [1, 2]}), mf.config_sha256({"b": [1, 2], "a": 1}))
         self.assertNotEqual(mf.config_sha256({"a": 1}), mf.config_sha256({"a": 2}))

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from . import needs_external_data
-from .manifest import kv_names, t5_init_present_names
+from .manifest import decoder_input_names, kv_names, t5_init_present_names
 
 
 def _cache_classes():
@@ -154,14 +154,23 @@ class T5DecoderInitGraph(nn.Module):
 
 
 class T5DecoderGraph(nn.Module):
-    """Decoder step with past: self K/V grow by one, cross K/V are reused as given."""
+    """Decoder step with past: self K/V grow by one, cross K/V are reused as given.
+
+    ``decoder_attention_mask`` [batch, P + 1] covers the past self-attention columns and the new
+    token: a row whose self K/V are LEFT-padded (columns of any value, mask 0) gives the logits it
+    gives unpadded, because T5's relative position bias depends only on key column - query
+    position and the query's position is the padded past length P (HF: the cache's length), so a
+    uniform left shift of a row keeps every real key's bias. Likewise cross K/V may be padded along
+    the encoder axis with ``encoder_attention_mask`` 0 there. This is what lets requests join a
+    running decode batch at different steps.
+    """
 
     def __init__(self, lm, num_layers: int, hidden: int):
         super().__init__()
         self.lm, self.num_layers, self.hidden = lm, num_layers, hidden
 
-    def forward(self, decoder_input_ids, encoder_attention_mask, *past):
-        # decoder_input_ids [batch, 1]; encoder_attention_mask [batch, E]
+    def forward(self, decoder_input_ids, encoder_attention_mask, decoder_attention_mask, *past):
+        # decoder_input_ids [batch, 1]; encoder_attention_mask [batch, E]; decoder_attention_mask [batch, P + 1]
         # past: per layer self key/value [batch, H, P, d], cross key/value [batch, H, E, d]
         _, EncoderDecoderCache = _cache_classes()
         from transformers.modeling_outputs import BaseModelOutput
@@ -173,7 +182,8 @@ class T5DecoderGraph(nn.Module):
         placeholder = encoder_attention_mask.unsqueeze(-1).to(dtype).expand(-1, -1, self.hidden) * 0  # [batch, E, D]
         out = self.lm(encoder_outputs=BaseModelOutput(last_hidden_state=placeholder),
                       attention_mask=encoder_attention_mask, decoder_input_ids=decoder_input_ids,
-                      past_key_values=cache, use_cache=True, return_dict=True)
+                      decoder_attention_mask=decoder_attention_mask, past_key_values=cache, use_cache=True,
+                      return_dict=True)
         present = []
         for i in range(self.num_layers):
             present += list(_layer_kv(out.past_key_values.self_attention_cache, i))  # [batch, H, P + 1, d]
@@ -214,7 +224,7 @@ def graph_specs(model, family: str, dims: dict, kv_dtype: torch.dtype) -> dict:
         specs["decoder"] = {
             "module": OptDecoderGraph(lm, L),
             "inputs": (torch.randn(B, S, D, generator=gen), mask, positions, *[kv(P) for _ in past_names]),
-            "input_names": ["inputs_embeds", "attention_mask", "position_ids", *past_names],
+            "input_names": decoder_input_names("opt", L),
             "output_names": ["logits", *present_names], "dynamic_axes": axes}
     else:
         text_mask = torch.ones(B, S, dtype=torch.long)
@@ -240,13 +250,15 @@ def graph_specs(model, family: str, dims: dict, kv_dtype: torch.dtype) -> dict:
             "output_names": ["logits", *init_present], "dynamic_axes": axes}
         past_names, present_names = kv_names("t5", L, "past_key_values"), kv_names("t5", L, "present")
         axes = {"decoder_input_ids": {0: "batch"}, "encoder_attention_mask": {0: "batch", 1: "encoder_sequence"},
-                "logits": {0: "batch"}}
+                "decoder_attention_mask": {0: "batch", 1: "total_sequence"}, "logits": {0: "batch"}}
         axes.update({n: (kv_axes if ".decoder." in n else {0: "batch", 2: "encoder_sequence"}) for n in past_names})
         axes.update({n: {0: "batch", 2: "total_sequence"} for n in present_names})
         past = [kv(P) if ".decoder." in n else kv(E) for n in past_names]
+        self_mask = torch.ones(B, P + 1, dtype=torch.long)  # [batch, P + 1]
+        self_mask[0, 0] = 0  # row 0's self K/V left-padded by one column
         specs["decoder"] = {
-            "module": T5DecoderGraph(lm, L, D), "inputs": (start, enc_mask, *past),
-            "input_names": ["decoder_input_ids", "encoder_attention_mask", *past_names],
+            "module": T5DecoderGraph(lm, L, D), "inputs": (start, enc_mask, self_mask, *past),
+            "input_names": decoder_input_names("t5", L),
             "output_names": ["logits", *present_names], "dynamic_axes": axes}
     V = dims["vocab_size"]
     for name, spec in specs.items():

@@ -155,6 +155,14 @@ def kv_names(family: str, num_layers: int, prefix: str) -> list[str]:
     return names
 
 
+def decoder_input_names(family: str, num_layers: int) -> list[str]:
+    """The ``decoder`` graph's inputs in graph order. T5's ``decoder_attention_mask`` [B, P + 1]
+    masks the past self-attention columns plus the new token (left-padded rows: 0 on the pads)."""
+    head = (["inputs_embeds", "attention_mask", "position_ids"] if family == "opt"
+            else ["decoder_input_ids", "encoder_attention_mask", "decoder_attention_mask"])
+    return head + kv_names(family, num_layers, "past_key_values")
+
+
 def t5_init_present_names(num_layers: int) -> list[str]:
     """decoder_init outputs after logits: self- then cross-attention K/V per layer."""
     return [f"present.{i}.{kind}.{kv}" for i in range(num_layers) for kind in ("decoder", "encoder")

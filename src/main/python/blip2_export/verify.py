@@ -110,7 +110,9 @@ def greedy_t5(sessions: dict, pixel_values: np.ndarray, input_ids: np.ndarray, a
         done |= np.isin(next_ids, list(eos))
         if done.all() or step == max_new_tokens - 1:
             break
-        feeds = {"decoder_input_ids": next_ids[:, None], "encoder_attention_mask": enc_mask}
+        past_len = present["present.0.decoder.key"].shape[2]  # P: self-attention K/V so far
+        feeds = {"decoder_input_ids": next_ids[:, None], "encoder_attention_mask": enc_mask,
+                 "decoder_attention_mask": np.ones((B, past_len + 1), np.int64)}  # [batch, P + 1]
         feeds.update({n.replace("present", "past_key_values"): v for n, v in present.items()})
         results = decoder.run(None, feeds)
         logits = results[0]
