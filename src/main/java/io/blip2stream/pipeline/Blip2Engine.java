@@ -165,13 +165,32 @@ public final class Blip2Engine implements InferenceEngine {
         return defaults;
     }
 
+    /**
+     * Continuous batching ({@link ContinuousBatch}): one running decoding batch of at most
+     * {@code maxRequests} requests; newcomers join between steps, as many per admission as the
+     * caller cuts.
+     */
+    @Override
+    public <K> DecodingSession<K> openSession(int maxRequests) {
+        return new ContinuousBatch<>(this, maxRequests);
+    }
+
+    /** The language model's fast path, holding no rows yet. */
+    LanguageModelStep openStep() {
+        return lm.open();
+    }
+
+    GenerationConstants constants() {
+        return consts;
+    }
+
     @Override
     public List<InferenceOutcome> infer(List<InferenceRequest> batch) {
         return infer(batch, Decoding.CACHED);
     }
 
     /** One request ready for the language model. */
-    private record Prepared(int index, InferenceRequest request, GenerationOptions options, long[] textIds,
+    record Prepared(int index, InferenceRequest request, GenerationOptions options, long[] textIds,
                             float[] embeds, boolean cacheHit) {
     }
 
@@ -246,13 +265,44 @@ public final class Blip2Engine implements InferenceEngine {
     }
 
     private List<InferenceOutcome> infer(PreparedBatch prepared, Decoding decoding) {
+        InferenceOutcome[] out = new InferenceOutcome[prepared.requests().size()];
+        Encoded e = encode(prepared, out);
+        Map<GenerationOptions, List<Prepared>> groups = new LinkedHashMap<>();
+        for (Prepared p : e.ready()) {
+            groups.computeIfAbsent(p.options().batchKey(), x -> new ArrayList<>()).add(p);
+        }
+        for (Map.Entry<GenerationOptions, List<Prepared>> g : groups.entrySet()) {
+            runGroup(g.getKey(), g.getValue(), decoding, e.preprocessMs(), e.visionMs(), out);
+        }
+        return List.of(out);
+    }
+
+    /**
+     * A batch's requests through the vision stage.
+     *
+     * @param ready        the requests ready for the language model, in batch order
+     * @param preprocessMs tokenisation and image preprocessing of the batch
+     * @param visionMs     its vision run
+     */
+    record Encoded(List<Prepared> ready, double preprocessMs, double visionMs) {
+    }
+
+    /**
+     * Prepares (if not yet) and encodes a batch's images in one vision run; a request that cannot
+     * go on gets its failure in {@code out} at its position.
+     */
+    Encoded encode(PreparedBatch prepared, InferenceOutcome[] out) {
         if (!(prepared instanceof Staged staged)) {
-            return infer(prepare(prepared.requests()), decoding);
+            return encode(prepare(prepared.requests()), out);
         }
         List<InferenceRequest> batch = staged.requests();
-        InferenceOutcome[] out = staged.failed().clone();
+        for (int i = 0; i < out.length; i++) {
+            if (staged.failed()[i] != null) {
+                out[i] = staged.failed()[i];
+            }
+        }
         if (staged.images() == null) {
-            return List.of(out);
+            return new Encoded(List.of(), staged.tokenizeMs(), 0);
         }
         List<Integer> toEncodeIndex = staged.imageIndex();
         VisionEncoder.Result v;
@@ -264,10 +314,9 @@ public final class Blip2Engine implements InferenceEngine {
                 out[i] = new InferenceOutcome.Failure(batch.get(i).id(),
                         new Blip2Exception(ErrorCode.INFERENCE_FAILED, "the vision stage failed: " + e.getMessage(), e));
             }
-            return List.of(out);
+            return new Encoded(List.of(), staged.tokenizeMs(), 0);
         }
-
-        Map<GenerationOptions, List<Prepared>> groups = new LinkedHashMap<>();
+        List<Prepared> ready = new ArrayList<>(toEncodeIndex.size());
         for (int k = 0; k < toEncodeIndex.size(); k++) {
             int i = toEncodeIndex.get(k);
             InferenceRequest r = batch.get(i);
@@ -277,13 +326,45 @@ public final class Blip2Engine implements InferenceEngine {
                 continue;
             }
             GenerationOptions opts = r.options() != null ? r.options() : defaults;
-            groups.computeIfAbsent(opts.batchKey(), x -> new ArrayList<>())
-                    .add(new Prepared(i, r, opts, staged.texts()[i], item.embeds(), item.cacheHit()));
+            ready.add(new Prepared(i, r, opts, staged.texts()[i], item.embeds(), item.cacheHit()));
         }
-        for (Map.Entry<GenerationOptions, List<Prepared>> g : groups.entrySet()) {
-            runGroup(g.getKey(), g.getValue(), decoding, staged.tokenizeMs() + v.preprocessMs(), v.visionMs(), out);
+        return new Encoded(List.copyOf(ready), staged.tokenizeMs() + v.preprocessMs(), v.visionMs());
+    }
+
+    /**
+     * The language model's input for requests ready for it: their prompts padded as HF's processor
+     * pads them (OPT left, T5 right), with the vision output at the Q image positions.
+     */
+    LmBatch lmBatch(List<Prepared> group, TokenizedBatch tb) {
+        int rows = group.size();
+        float[] query = new float[rows * embedsPerImage];    // [B, Q, D]
+        for (int b = 0; b < rows; b++) {
+            System.arraycopy(group.get(b).embeds(), 0, query, b * embedsPerImage, embedsPerImage);
         }
-        return List.of(out);
+        return new LmBatch(rows, tb.length(), tb.inputIds(), tb.attentionMask(), query, numQuery);
+    }
+
+    /** Tokenises the prompts of {@code group} as one padded batch. */
+    TokenizedBatch tokenize(List<Prepared> group) {
+        List<long[]> texts = new ArrayList<>(group.size());
+        for (Prepared p : group) {
+            texts.add(p.textIds());
+        }
+        return tokenizer.batch(texts);
+    }
+
+    /** A request's sampling seed: its own, or one derived from its id. */
+    static long seedOf(Prepared p) {
+        return p.options().seed() != null ? p.options().seed() : seedFromId(p.request().id());
+    }
+
+    /** Generated sequences as the outcome's: token ids and their text. */
+    List<InferenceOutcome.Sequence> detokenize(List<GeneratedSequence> seqs) {
+        List<InferenceOutcome.Sequence> list = new ArrayList<>(seqs.size());
+        for (GeneratedSequence s : seqs) {
+            list.add(new InferenceOutcome.Sequence(s.tokenIds(), tokenizer.decode(s.tokenIds()), s.finishReason()));
+        }
+        return list;
     }
 
     private void runGroup(GenerationOptions options, List<Prepared> group, Decoding decoding, double preprocessMs,
@@ -292,21 +373,12 @@ public final class Blip2Engine implements InferenceEngine {
         List<List<GeneratedSequence>> generated;
         try {
             int rows = group.size();
-            List<long[]> texts = new ArrayList<>(rows);
-            float[] query = new float[rows * embedsPerImage];    // [B, Q, D]
+            TokenizedBatch tb = tokenize(group);
             List<RowInput> inputs = new ArrayList<>(rows);
             for (int b = 0; b < rows; b++) {
-                Prepared p = group.get(b);
-                texts.add(p.textIds());
-                System.arraycopy(p.embeds(), 0, query, b * embedsPerImage, embedsPerImage);
+                inputs.add(new RowInput(contextIds(tb, b), seedOf(group.get(b))));
             }
-            TokenizedBatch tb = tokenizer.batch(texts);
-            for (int b = 0; b < rows; b++) {
-                Prepared p = group.get(b);
-                long seed = p.options().seed() != null ? p.options().seed() : seedFromId(p.request().id());
-                inputs.add(new RowInput(contextIds(tb, b), seed));
-            }
-            LmBatch lb = new LmBatch(rows, tb.length(), tb.inputIds(), tb.attentionMask(), query, numQuery);
+            LmBatch lb = lmBatch(group, tb);
             try (LanguageModelStep step = decoding == Decoding.CACHED ? lm.start(lb) : lm.startReference(lb)) {
                 generated = Generator.generate(step, inputs, options, consts);
             }
@@ -328,11 +400,7 @@ public final class Blip2Engine implements InferenceEngine {
         long g1 = System.nanoTime();
         List<List<InferenceOutcome.Sequence>> decoded = new ArrayList<>(group.size());
         for (List<GeneratedSequence> seqs : generated) {
-            List<InferenceOutcome.Sequence> list = new ArrayList<>(seqs.size());
-            for (GeneratedSequence s : seqs) {
-                list.add(new InferenceOutcome.Sequence(s.tokenIds(), tokenizer.decode(s.tokenIds()), s.finishReason()));
-            }
-            decoded.add(list);
+            decoded.add(detokenize(seqs));
         }
         double generateMs = (g1 - g0) / 1e6;
         double decodeMs = (System.nanoTime() - g1) / 1e6;
@@ -358,6 +426,31 @@ public final class Blip2Engine implements InferenceEngine {
             throw Blip2Exception.limit(ErrorCode.PROMPT_TOO_LONG, "the prompt length in tokens (with max_new_tokens "
                     + options.maxNewTokens() + " and " + lmPositions + " positions)", promptTokens, Math.max(0, room));
         }
+    }
+
+    /**
+     * HF's generation-time input_ids of a request run alone: OPT its prompt without pads (image ids,
+     * bos, text), T5 the decoder start. What a request decodes in a continuous batch depends on
+     * nothing else.
+     */
+    int[] aloneContextIds(TokenizedBatch tb, int row) {
+        if (bundle.family() == Family.T5) {
+            return contextIds(tb, row);
+        }
+        long[] ids = tb.ids(row);
+        long[] mask = tb.mask(row);
+        int n = 0;
+        for (long m : mask) {
+            n += m != 0 ? 1 : 0;
+        }
+        int[] out = new int[n];
+        int j = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (mask[i] != 0) {
+                out[j++] = (int) ids[i];
+            }
+        }
+        return out;
     }
 
     /** HF's generation-time input_ids: OPT the whole prompt (image and pad ids too), T5 the decoder start. */

@@ -29,6 +29,14 @@ public interface InferenceEngine extends AutoCloseable {
         return infer(batch.requests());
     }
 
+    /**
+     * A continuous-batching session of at most {@code maxRequests} requests decoding together, for
+     * one worker. An engine without it runs each admitted batch to completion.
+     */
+    default <K> DecodingSession<K> openSession(int maxRequests) {
+        return DecodingSession.runToCompletion(this, maxRequests);
+    }
+
     /** Name of the loaded model (manifest name). */
     String modelName();
 
