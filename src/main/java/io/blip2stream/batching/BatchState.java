@@ -80,6 +80,37 @@ public final class BatchState<T> {
         return next(now, false, true);
     }
 
+    /**
+     * Continuous batching: expires requests past their deadline, then takes up to {@code max} of the
+     * others, oldest first whatever their key (a running decoding batch mixes options), without
+     * waiting for batch-mates.
+     */
+    public Next<T> take(long now, int max) {
+        List<Entry<T>> expired = expire(now);
+        List<Entry<T>> taken = new ArrayList<>(Math.min(Math.max(max, 0), size));
+        while (taken.size() < max && size > 0) {
+            ArrayDeque<Entry<T>> oldest = null;
+            for (ArrayDeque<Entry<T>> group : groups.values()) {
+                if (oldest == null || group.peekFirst().enqueuedNanos() - oldest.peekFirst().enqueuedNanos() < 0) {
+                    oldest = group;
+                }
+            }
+            Entry<T> e = oldest.pollFirst();
+            taken.add(e);
+            size--;
+            if (oldest.isEmpty()) {
+                groups.remove(e.key());
+            }
+        }
+        long wakeAt = Long.MAX_VALUE;
+        for (ArrayDeque<Entry<T>> group : groups.values()) {
+            for (Entry<T> e : group) {
+                wakeAt = earliest(wakeAt, e.deadlineNanos());
+            }
+        }
+        return new Next<>(List.copyOf(taken), expired, wakeAt);
+    }
+
     private Next<T> next(long now, boolean flush, boolean fullOnly) {
         List<Entry<T>> expired = expire(now);
         ArrayDeque<Entry<T>> chosen = null;

@@ -59,17 +59,67 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         void expired(List<BatchState.Entry<T>> expired);
     }
 
+    /**
+     * Continuous batching: a handler that keeps one running decoding batch. Between two of its
+     * steps the worker admits newcomers (at most {@link #room()}, at most the join chunk, cut
+     * oldest first and prepared on the worker); each step completes the requests that finished.
+     * Neither method may throw for one bad entry; like {@link Handler#run}, they complete every
+     * entry they are given, sooner or later.
+     */
+    public interface Stepper<T, P> extends Handler<T, P> {
+        /** Requests that may join now (0 while the batch is full or takes no newcomers). */
+        int room();
+
+        /** Requests in the running batch. */
+        int running();
+
+        /** Joins a prepared batch; completes at once the entries that cannot start. */
+        void admit(P prepared);
+
+        /** One decoding step; completes the entries that finished. */
+        void step();
+
+        /** Not used in continuous mode: a batch is admitted, then stepped. */
+        @Override
+        default void run(P prepared) {
+            admit(prepared);
+            while (running() > 0) {
+                step();
+            }
+        }
+    }
+
     private final BatchState<T> state;
     private final Handler<T, P> handler;
+    private final Stepper<T, P> stepper;   // null: static micro-batches
+    private final int joinChunk;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final List<Thread> threads = new ArrayList<>();
     private final List<ExecutorService> preparers = new ArrayList<>();
     private boolean draining;
 
+    /** Static micro-batching: batches cut by {@code policy}, each run to its end. */
     public BatchWorkers(BatchPolicy policy, Handler<T, P> handler) {
+        this(policy, handler, null, 0);
+    }
+
+    private BatchWorkers(BatchPolicy policy, Handler<T, P> handler, Stepper<T, P> stepper, int joinChunk) {
         this.state = new BatchState<>(policy);
         this.handler = handler;
+        this.stepper = stepper;
+        this.joinChunk = joinChunk;
+    }
+
+    /**
+     * Continuous batching: the worker steps {@code stepper}'s running batch and admits up to
+     * {@code joinChunk} queued requests between two steps, as long as it has room.
+     */
+    public static <T, P> BatchWorkers<T, P> continuous(BatchPolicy policy, int joinChunk, Stepper<T, P> stepper) {
+        if (joinChunk < 1) {
+            throw new IllegalArgumentException("joinChunk must be >= 1, got " + joinChunk);
+        }
+        return new BatchWorkers<>(policy, stepper, stepper, joinChunk);
     }
 
     /**
@@ -82,7 +132,11 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             preparers.add(preparer);
             Thread t = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(() -> {
                 try {
-                    loop(preparer);
+                    if (stepper != null) {
+                        continuousLoop();
+                    } else {
+                        loop(preparer);
+                    }
                 } catch (BatchLost lost) {
                     LOG.fatal("an inference worker stops", lost);
                 } finally {
@@ -184,6 +238,70 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             }
             ahead = prepareAhead(preparer);
             run(current);
+        }
+    }
+
+    /**
+     * The worker of continuous batching: newcomers are cut (oldest first, at most the room left and
+     * the join chunk), prepared and admitted between two steps; while nothing runs, it sleeps until
+     * a request arrives. Deadlines are checked at every step.
+     */
+    private void continuousLoop() {
+        while (true) {
+            BatchState.Next<T> next;
+            lock.lock();
+            try {
+                if (stepper.running() == 0) {
+                    next = awaitTake();
+                    if (next == null) {
+                        return;
+                    }
+                } else {
+                    next = state.take(System.nanoTime(), Math.min(stepper.room(), joinChunk));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            expire(next.expired());
+            if (!next.batch().isEmpty()) {
+                P prepared = prepare(next.batch());
+                if (prepared != null) {
+                    guarded("admitting", () -> stepper.admit(prepared));
+                }
+            }
+            if (stepper.running() > 0) {
+                guarded("stepping", stepper::step);
+            }
+        }
+    }
+
+    /** Under the lock, with nothing running: newcomers or expired entries; null when drained and stopping. */
+    private BatchState.Next<T> awaitTake() throws InterruptedException {
+        while (true) {
+            long now = System.nanoTime();
+            BatchState.Next<T> next = state.take(now, Math.min(stepper.room(), joinChunk));
+            if (!next.batch().isEmpty() || !next.expired().isEmpty()) {
+                return next;
+            }
+            if (draining && state.isEmpty()) {
+                return null;
+            }
+            if (next.wakeAtNanos() == Long.MAX_VALUE) {
+                changed.await();
+            } else {
+                changed.awaitNanos(Math.max(1, next.wakeAtNanos() - now));
+            }
+        }
+    }
+
+    private static void guarded(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException | Error e) {
+            LOG.error("batch handler failed " + what, e);
         }
     }
 

@@ -47,7 +47,16 @@ public final class BenchCommand implements Command {
                 CliOption.valued("--repeat", "N", "timed batches per batch size, after one warm-up (default 3)"),
                 CliOption.valued("--warm-up-s", "S", "before measuring, run untimed batches for S seconds so that the JIT "
                         + "compiler is done, as in a running service (default 5; 0 = off)"),
-                CliOption.valued("--json", "FILE", "also write the figures as JSON to FILE")));
+                CliOption.valued("--json", "FILE", "also write the figures as JSON to FILE"),
+                CliOption.valued("--workload", "KIND", "batches (default): fixed batches of one prompt; mixed: one third VQA "
+                        + "(3 new tokens), captions (15), chat (40), through the inference worker, static micro-batches "
+                        + "against continuous batching"),
+                CliOption.valued("--requests", "N", "mixed: requests per run (default 96)"),
+                CliOption.valued("--max-batch", "N", "mixed: most requests decoding together, both modes (default 8)"),
+                CliOption.valued("--join-chunk", "N", "mixed: most newcomers admitted between two steps (default 4)"),
+                CliOption.valued("--load", "F", "mixed: the steady rate as a fraction of static's backlog throughput "
+                        + "(default 0.7)"),
+                CliOption.valued("--rate", "R", "mixed: the steady rate in requests/s (instead of --load)")));
         o.addAll(EngineOptions.OPTIONS);
         OPTIONS = List.copyOf(o);
     }
@@ -102,6 +111,13 @@ public final class BenchCommand implements Command {
         try {
             a = CliArgs.parse(args, OPTIONS);
             a.require("--bundle");
+            String workload = a.get("--workload", "batches");
+            if (workload.equals("mixed")) {
+                return mixed(a, out);
+            }
+            if (!workload.equals("batches")) {
+                throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "--workload must be batches or mixed, got " + workload);
+            }
             sizes = batchSizes(a.get("--batch-sizes", "1,8,16"));
             maxNew = a.getInt("--max-new-tokens", 20);
             repeat = a.getInt("--repeat", 3);
@@ -149,6 +165,88 @@ public final class BenchCommand implements Command {
             if (json != null) {
                 try {
                     Files.writeString(Path.of(json), JsonOut.write(toJson(rows, peak, engine, maxNew)));
+                } catch (IOException e) {
+                    return CliError.of(CommandError.OUTPUT_FAILED, "cannot write " + json + ": " + e.getMessage()).print(out);
+                }
+            }
+            return ExitStatus.OK;
+        } catch (Blip2Exception e) {
+            return CliError.of(e, ExitStatus.FAILED).print(out);
+        } catch (BundleException e) {
+            return CliError.of(CommandError.INVALID_BUNDLE, e.getMessage()).print(out);
+        }
+    }
+
+    /**
+     * {@code --workload mixed}: warm-up, then a backlog and a steady rate, each with static
+     * micro-batches and with continuous batching, at the same maximum batch.
+     */
+    private int mixed(CliArgs a, PrintStream out) {
+        int n = a.getInt("--requests", 96);
+        int maxBatch = a.getInt("--max-batch", 8);
+        int joinChunk = a.getInt("--join-chunk", 4);
+        int warmUpS = a.getInt("--warm-up-s", DEFAULT_WARM_UP_S);
+        atLeast("--requests", n, 1);
+        atLeast("--max-batch", maxBatch, 1);
+        atLeast("--join-chunk", joinChunk, 1);
+        atLeast("--warm-up-s", warmUpS, 0);
+        double load = Double.parseDouble(a.get("--load", "0.7"));
+        String rateText = a.get("--rate", null);
+        if (!(load > 0) || load > 10) {
+            throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "--load must be in (0, 10], got " + load);
+        }
+        EngineConfig config = EngineOptions.config(a).withVisionCacheSize(0);
+        List<byte[]> given = new ArrayList<>();
+        for (CliArgs.Opt o : a.all()) {
+            if (o.name().equals("--image")) {
+                given.add(InputFiles.read(Path.of(o.value())));
+            }
+        }
+        try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), config)) {
+            MixedWorkload workload = MixedWorkload.standard(17);
+            MixedBench bench = new MixedBench(engine, workload, maxBatch, java.time.Duration.ofMillis(20), joinChunk, given);
+            out.printf(Locale.ROOT, "model %s (%s) on %s, K/V cache %s; mixed workload %s, %d requests per run, "
+                            + "max batch %d, join chunk %d%n", engine.modelName(), engine.modelDtype(),
+                    engine.executionProvider(), kvCache(engine), workload.classes().stream()
+                            .map(c -> c.name() + " " + c.newTokens()).toList(), n, maxBatch, joinChunk);
+            if (warmUpS > 0) {
+                long end = System.nanoTime() + warmUpS * 1_000_000_000L;
+                int runs = 0;
+                do {
+                    bench.run(io.blip2stream.batching.BatchMode.STATIC, 2 * maxBatch, 0);
+                    bench.run(io.blip2stream.batching.BatchMode.CONTINUOUS, 2 * maxBatch, 0);
+                    runs++;
+                } while (System.nanoTime() < end);
+                out.printf(Locale.ROOT, "JIT warm-up: %d rounds of %d requests per mode (untimed)%n", runs, 2 * maxBatch);
+            }
+            List<MixedBench.Run> runs = new ArrayList<>();
+            MixedBench.Run staticBacklog = bench.run(io.blip2stream.batching.BatchMode.STATIC, n, 0);
+            runs.add(staticBacklog);
+            MixedBench.Run continuousBacklog = bench.run(io.blip2stream.batching.BatchMode.CONTINUOUS, n, 0);
+            runs.add(continuousBacklog);
+            double rate = rateText != null ? Double.parseDouble(rateText) : load * staticBacklog.requestsPerS();
+            MixedBench.Run staticRate = bench.run(io.blip2stream.batching.BatchMode.STATIC, n, rate);
+            runs.add(staticRate);
+            MixedBench.Run continuousRate = bench.run(io.blip2stream.batching.BatchMode.CONTINUOUS, n, rate);
+            runs.add(continuousRate);
+            MixedBench.print(runs, out);
+            String shortest = workload.classes().getFirst().name();
+            double throughput = continuousBacklog.requestsPerS() / staticBacklog.requestsPerS();
+            double shortP95 = continuousRate.latencyMs().get(shortest)[1] / staticRate.latencyMs().get(shortest)[1];
+            out.printf(Locale.ROOT, "backlog throughput continuous/static %.2fx; %s p95 at %.2f req/s continuous/static %.2f%n",
+                    throughput, shortest, rate, shortP95);
+            String json = a.get("--json", null);
+            if (json != null) {
+                com.fasterxml.jackson.databind.node.ObjectNode root = JsonOut.MAPPER.createObjectNode();
+                root.put("model", engine.modelName());
+                root.put("execution_provider", engine.executionProvider());
+                root.put("max_batch", maxBatch);
+                root.put("join_chunk", joinChunk);
+                root.put("backlog_throughput_ratio", throughput);
+                root.put("short_p95_ratio_at_rate", shortP95);
+                MixedBench.toJson(runs, root);
+                try {
+                    Files.writeString(Path.of(json), JsonOut.write(root));
                 } catch (IOException e) {
                     return CliError.of(CommandError.OUTPUT_FAILED, "cannot write " + json + ": " + e.getMessage()).print(out);
                 }

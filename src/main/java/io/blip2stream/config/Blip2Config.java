@@ -192,13 +192,21 @@ public interface Blip2Config {
     }
 
     interface Batching {
-        @Doc("Most requests per engine call")
+        @Doc("Most requests per micro-batch (static mode), or decoding together in the running batch (continuous mode)")
         @WithDefault("8")
         int maxBatchSize();
 
-        @Doc("How long the oldest request waits for batch-mates")
+        @Doc("How long the oldest request waits for batch-mates (static mode)")
         @WithDefault("20")
         long maxWaitMs();
+
+        @Doc("continuous: requests join and leave the running decoding batch at every step, at most max-batch-size together; static: each micro-batch is decoded to its end before the next starts")
+        @WithDefault("continuous")
+        String mode();
+
+        @Doc("Continuous mode: most newcomers whose vision and prefill run between two decoding steps")
+        @WithDefault("4")
+        int joinChunk();
     }
 
     interface Limits {

@@ -40,6 +40,19 @@ public class ServiceConfig {
                 Duration.ofMillis(config.batching().maxWaitMs()).toNanos());
     }
 
+    /** Continuous (requests join the running decoding batch at every step) or static micro-batches. */
+    public io.blip2stream.batching.BatchMode batchMode() {
+        return io.blip2stream.batching.BatchMode.of(config.batching().mode());
+    }
+
+    /** Continuous mode: most newcomers admitted between two decoding steps. */
+    public int joinChunk() {
+        if (config.batching().joinChunk() < 1) {
+            throw new IllegalArgumentException("blip2.batching.join-chunk must be >= 1, got " + config.batching().joinChunk());
+        }
+        return config.batching().joinChunk();
+    }
+
     /** Image bytes are limited by {@code blip2.image.max-bytes}, the engine's key: one key bounds them everywhere. */
     public RequestLimits requestLimits() {
         Blip2Config.Limits l = config.limits();

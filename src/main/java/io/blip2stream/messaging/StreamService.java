@@ -9,9 +9,11 @@ import io.blip2stream.api.ResultRecord;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireResult;
 import io.blip2stream.batching.BatchState;
+import io.blip2stream.batching.BatchMode;
 import io.blip2stream.batching.BatchWorkers;
 import io.blip2stream.batching.InFlightLimiter;
 import io.blip2stream.pipeline.InferenceEngine;
+import io.blip2stream.pipeline.DecodingSession;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.PreparedBatch;
@@ -100,7 +102,9 @@ public class StreamService {
                     + " (two writes per record must fit the result emitters' buffers), got " + config.maxInFlight());
         }
         limiter = new InFlightLimiter(config.maxInFlight(), Math.max(1, config.maxInFlight() / 4));
-        workers = new BatchWorkers<>(config.batchPolicy(), new Handler());
+        workers = config.batchMode() == BatchMode.CONTINUOUS
+                ? BatchWorkers.continuous(config.batchPolicy(), config.joinChunk(), new ContinuousHandler())
+                : new BatchWorkers<>(config.batchPolicy(), new Handler());
         metrics.bindGauges(limiter::inFlight, limiter::maxInFlight, workers::queued);
         Thread.ofPlatform().name("blip2-startup").start(this::start);
     }
@@ -292,7 +296,7 @@ public class StreamService {
      * Prepares batches (on the workers' preparation threads when a full batch waits), runs them on
      * the engine and completes every ticket in them.
      */
-    private final class Handler implements BatchWorkers.Handler<Ticket, Handler.Staged> {
+    private class Handler implements BatchWorkers.Handler<Ticket, Handler.Staged> {
 
         /** A batch's tickets and the engine's preparation of their requests. */
         record Staged(List<BatchState.Entry<Ticket>> batch, PreparedBatch prepared) {
@@ -342,7 +346,7 @@ public class StreamService {
             }
         }
 
-        private WireResult result(ServiceRequest r, InferenceOutcome outcome, long start, long done) {
+        WireResult result(ServiceRequest r, InferenceOutcome outcome, long start, long done) {
             return switch (outcome) {
                 case InferenceOutcome.Failure f -> ResultFactory.failure(r, f.error());
                 case InferenceOutcome.Success s -> {
@@ -361,6 +365,65 @@ public class StreamService {
                 ServiceRequest r = e.item().request;
                 complete(e.item(), ResultFactory.failure(r, new Blip2Exception(ErrorCode.DEADLINE_EXCEEDED,
                         "the request was not in a batch within " + deadlineMs + " ms", deadlineMs, null)));
+            }
+        }
+    }
+
+    /**
+     * Continuous batching: the worker's running decoding batch is an engine session
+     * ({@link DecodingSession}); newcomers are admitted between steps and every request's result is
+     * written as soon as it finishes, whatever its batch-mates still do. Offsets are committed below
+     * the lowest record not yet settled ({@link AckedPrefixCommit}), so finishing out of order loses
+     * nothing.
+     */
+    private final class ContinuousHandler extends Handler implements BatchWorkers.Stepper<Ticket, Handler.Staged> {
+        private DecodingSession<Ticket> session;   // opened by the worker on first use
+
+        private DecodingSession<Ticket> session() {
+            if (session == null) {
+                session = engine.openSession(config.batchPolicy().maxBatchSize());
+            }
+            return session;
+        }
+
+        @Override
+        public int room() {
+            return session().room();
+        }
+
+        @Override
+        public int running() {
+            return session == null ? 0 : session.requests();
+        }
+
+        @Override
+        public void admit(Staged staged) {
+            List<Ticket> keys = staged.batch().stream().map(BatchState.Entry::item).toList();
+            long now = System.nanoTime();
+            keys.forEach(t -> t.startedNanos = now);
+            List<DecodingSession.Completed<Ticket>> failed;
+            try {
+                failed = session().admit(keys, staged.prepared());
+            } catch (RuntimeException | Error e) {
+                LOG.error("admitting newcomers failed", e);
+                Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED, String.valueOf(e.getMessage()), e);
+                failed = keys.stream().map(t -> new DecodingSession.Completed<>(t,
+                        (InferenceOutcome) new InferenceOutcome.Failure(t.request.id(), error))).toList();
+            }
+            completeAll(failed);
+        }
+
+        @Override
+        public void step() {
+            metrics.batch(session.requests());
+            completeAll(session.step());
+        }
+
+        private void completeAll(List<DecodingSession.Completed<Ticket>> done) {
+            long now = System.nanoTime();
+            for (DecodingSession.Completed<Ticket> c : done) {
+                Ticket t = c.key();
+                complete(t, result(t.request, c.outcome(), t.startedNanos, now));
             }
         }
     }

@@ -14,6 +14,8 @@ final class Ticket {
     final Runnable onSettled;
     private final AtomicBoolean settled = new AtomicBoolean();
     volatile ServiceRequest request;
+    /** When the worker took it into a batch (continuous batching: admitted to the running one). */
+    volatile long startedNanos;
 
     Ticket(Message<byte[]> message, IncomingRecord record, Runnable onSettled) {
         this.message = message;
