@@ -213,28 +213,32 @@ public final class BenchCommand implements Command {
                 long end = System.nanoTime() + warmUpS * 1_000_000_000L;
                 int runs = 0;
                 do {
-                    bench.run(io.blip2stream.batching.BatchMode.STATIC, 2 * maxBatch, 0);
-                    bench.run(io.blip2stream.batching.BatchMode.CONTINUOUS, 2 * maxBatch, 0);
+                    for (MixedBench.Scheduler s : MixedBench.Scheduler.values()) {
+                        bench.run(s, 2 * maxBatch, 0);
+                    }
                     runs++;
                 } while (System.nanoTime() < end);
                 out.printf(Locale.ROOT, "JIT warm-up: %d rounds of %d requests per mode (untimed)%n", runs, 2 * maxBatch);
             }
             List<MixedBench.Run> runs = new ArrayList<>();
-            MixedBench.Run staticBacklog = bench.run(io.blip2stream.batching.BatchMode.STATIC, n, 0);
+            MixedBench.Run staticBacklog = bench.run(MixedBench.Scheduler.STATIC, n, 0);
             runs.add(staticBacklog);
-            MixedBench.Run continuousBacklog = bench.run(io.blip2stream.batching.BatchMode.CONTINUOUS, n, 0);
+            runs.add(bench.run(MixedBench.Scheduler.STATIC_FIFO, n, 0));
+            MixedBench.Run continuousBacklog = bench.run(MixedBench.Scheduler.CONTINUOUS, n, 0);
             runs.add(continuousBacklog);
             double rate = rateText != null ? Double.parseDouble(rateText) : load * staticBacklog.requestsPerS();
-            MixedBench.Run staticRate = bench.run(io.blip2stream.batching.BatchMode.STATIC, n, rate);
+            MixedBench.Run staticRate = bench.run(MixedBench.Scheduler.STATIC, n, rate);
             runs.add(staticRate);
-            MixedBench.Run continuousRate = bench.run(io.blip2stream.batching.BatchMode.CONTINUOUS, n, rate);
+            runs.add(bench.run(MixedBench.Scheduler.STATIC_FIFO, n, rate));
+            MixedBench.Run continuousRate = bench.run(MixedBench.Scheduler.CONTINUOUS, n, rate);
             runs.add(continuousRate);
             MixedBench.print(runs, out);
             String shortest = workload.classes().getFirst().name();
             double throughput = continuousBacklog.requestsPerS() / staticBacklog.requestsPerS();
+            double throughputFifo = continuousBacklog.requestsPerS() / runs.get(1).requestsPerS();
             double shortP95 = continuousRate.latencyMs().get(shortest)[1] / staticRate.latencyMs().get(shortest)[1];
-            out.printf(Locale.ROOT, "backlog throughput continuous/static %.2fx; %s p95 at %.2f req/s continuous/static %.2f%n",
-                    throughput, shortest, rate, shortP95);
+            out.printf(Locale.ROOT, "backlog throughput continuous/static %.2fx, continuous/static-fifo %.2fx; "
+                    + "%s p95 at %.2f req/s continuous/static %.2f%n", throughput, throughputFifo, shortest, rate, shortP95);
             String json = a.get("--json", null);
             if (json != null) {
                 com.fasterxml.jackson.databind.node.ObjectNode root = JsonOut.MAPPER.createObjectNode();
@@ -243,6 +247,7 @@ public final class BenchCommand implements Command {
                 root.put("max_batch", maxBatch);
                 root.put("join_chunk", joinChunk);
                 root.put("backlog_throughput_ratio", throughput);
+                root.put("backlog_throughput_ratio_fifo", throughputFifo);
                 root.put("short_p95_ratio_at_rate", shortP95);
                 MixedBench.toJson(runs, root);
                 try {

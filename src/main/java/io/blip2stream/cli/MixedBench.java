@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
-import io.blip2stream.batching.BatchMode;
 import io.blip2stream.batching.BatchPolicy;
 import io.blip2stream.batching.BatchState;
 import io.blip2stream.batching.BatchWorkers;
@@ -39,7 +38,7 @@ final class MixedBench {
      * @param ratePerS  arrivals per second, 0 for a backlog
      * @param latencyMs per class: p50, p95 of arrival → outcome
      */
-    record Run(BatchMode mode, double ratePerS, int requests, double wallS, double requestsPerS, double tokensPerS,
+    record Run(Scheduler mode, double ratePerS, int requests, double wallS, double requestsPerS, double tokensPerS,
                Map<String, double[]> latencyMs) {
     }
 
@@ -65,8 +64,23 @@ final class MixedBench {
         this.images = images;
     }
 
-    /** {@code n} requests in {@code mode}, arriving at {@code ratePerS} (0: all at once). */
-    Run run(BatchMode mode, int n, double ratePerS) {
+    /**
+     * How micro-batches are cut: static per options (the service's static mode: a micro-batch holds
+     * requests with equal options, so equal lengths here), static in arrival order (mixed lengths
+     * decoded as one batch until its longest ends), or continuous batching.
+     */
+    enum Scheduler {
+        STATIC("static"), STATIC_FIFO("static-fifo"), CONTINUOUS("continuous");
+
+        final String key;
+
+        Scheduler(String key) {
+            this.key = key;
+        }
+    }
+
+    /** {@code n} requests with {@code scheduler}, arriving at {@code ratePerS} (0: all at once). */
+    Run run(Scheduler scheduler, int n, double ratePerS) {
         List<MixedWorkload.RequestClass> classes = workload.sequence(n);
         long[] arrived = new long[n];
         long[] done = new long[n];
@@ -82,10 +96,11 @@ final class MixedBench {
             done[job.index()] = at;
             finished.countDown();
         };
-        BatchWorkers<Job, Staged> workers = mode == BatchMode.CONTINUOUS
-                ? BatchWorkers.continuous(policy, joinChunk, new Continuous(completion))
+        Continuous continuous = scheduler == Scheduler.CONTINUOUS ? new Continuous(completion) : null;
+        BatchWorkers<Job, Staged> workers = continuous != null
+                ? BatchWorkers.continuous(policy, joinChunk, continuous)
                 : new BatchWorkers<>(policy, new Static(completion));
-        workers.start(1, "bench-" + mode.key());
+        workers.start(1, "bench-" + scheduler.key);
         try {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
@@ -98,7 +113,7 @@ final class MixedBench {
                 byte[] image = images.isEmpty() ? BenchImages.png(i) : images.get(i % images.size());
                 Job job = new Job(i, c, new InferenceRequest("mixed-" + i, image, c.prompt(), c.options()));
                 arrived[i] = System.nanoTime();
-                Object key = mode == BatchMode.CONTINUOUS ? "all" : c.options().batchKey();
+                Object key = scheduler == Scheduler.STATIC ? c.options().batchKey() : "all";
                 workers.submit(job, key, arrived[i], arrived[i] + TimeUnit.HOURS.toNanos(1));
             }
             if (!finished.await(1, TimeUnit.HOURS)) {
@@ -123,7 +138,7 @@ final class MixedBench {
                 Arrays.sort(ms);
                 latency.put(c.name(), new double[]{BenchCommand.percentile(ms, 50), BenchCommand.percentile(ms, 95)});
             }
-            return new Run(mode, ratePerS, n, wallS, n / wallS, workload.tokens(n) / wallS, latency);
+            return new Run(scheduler, ratePerS, n, wallS, n / wallS, workload.tokens(n) / wallS, latency);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Blip2Exception(ErrorCode.INFERENCE_FAILED, "interrupted");
@@ -134,6 +149,9 @@ final class MixedBench {
                 Thread.currentThread().interrupt();
             }
             workers.close();
+            if (continuous != null) {
+                continuous.close();
+            }
         }
     }
 
@@ -214,6 +232,12 @@ final class MixedBench {
             report(session.step());
         }
 
+        void close() {
+            if (session != null) {
+                session.close();
+            }
+        }
+
         private void report(List<DecodingSession.Completed<Job>> done) {
             long now = System.nanoTime();
             done.forEach(c -> completion.done(c.key(), c.outcome(), now));
@@ -225,7 +249,7 @@ final class MixedBench {
         ArrayNode arr = root.putArray("mixed");
         for (Run r : runs) {
             ObjectNode n = arr.addObject();
-            n.put("mode", r.mode().key());
+            n.put("mode", r.mode().key);
             n.put("arrival", r.ratePerS() <= 0 ? "backlog" : "rate");
             n.put("rate_per_s", r.ratePerS());
             n.put("requests", r.requests());
@@ -253,7 +277,7 @@ final class MixedBench {
         out.println(h);
         for (Run r : runs) {
             StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "%-11s %-10s %8.2f %9.1f %9.1f",
-                    r.mode().key(), r.ratePerS() <= 0 ? "backlog" : String.format(java.util.Locale.ROOT, "%.2f/s", r.ratePerS()),
+                    r.mode().key, r.ratePerS() <= 0 ? "backlog" : String.format(java.util.Locale.ROOT, "%.2f/s", r.ratePerS()),
                     r.requestsPerS(), r.tokensPerS(), r.wallS()));
             for (String c : classes) {
                 double[] v = r.latencyMs().get(c);

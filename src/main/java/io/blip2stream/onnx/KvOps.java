@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The cache moves of continuous batching on host tensors: newcomers' K/V appended to a running
- * cache with the shorter side padded ({@link #join}), and columns every row pads dropped
- * ({@link #slice}). Both run the small {@link KvGraphs} through ONNX Runtime, the same graphs the
+ * The cache moves of the host loop: rows kept, dropped or reordered ({@link #gather}), newcomers'
+ * K/V appended to a running cache with the shorter side padded ({@link #join}), and columns every
+ * row pads dropped ({@link #slice}). Both run the small {@link KvGraphs} through ONNX Runtime, the same graphs the
  * device loop binds ({@link DeviceDecoding}); the sessions are made once per shape of cache
  * (tensor count, element type) and shared. Thread-safe.
  */
@@ -82,6 +82,31 @@ final class KvOps implements AutoCloseable {
                 in.put(KvGraphs.joinB(i), b.tensors().get(i));
             }
             return run(KvGraphs.Kind.JOIN, n, a.type(), in);
+        }
+    }
+
+    /**
+     * Rows of every tensor: new row {@code i} is row {@code source[i]} (keep, drop, duplicate,
+     * permute), in one native pass. {@code kv} is left untouched.
+     *
+     * @return a new state owning its tensors, each [source.length, H, length, d]
+     */
+    KvState gather(KvState kv, int[] source) {
+        long[] index = new long[source.length];   // [rows']
+        for (int i = 0; i < source.length; i++) {
+            if (source[i] < 0 || source[i] >= kv.rows()) {
+                throw new IllegalArgumentException("row " + source[i] + " out of range [0, " + kv.rows() + ")");
+            }
+            index[i] = source[i];
+        }
+        int n = kv.tensors().size();
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try (OnnxTensor idx = Tensors.longs(sessions.environment(), index, index.length)) {
+            in.put(KvGraphs.INDEX, idx);
+            for (int i = 0; i < n; i++) {
+                in.put(KvGraphs.input(i), kv.tensors().get(i));
+            }
+            return run(KvGraphs.Kind.GATHER, n, kv.type(), in);
         }
     }
 

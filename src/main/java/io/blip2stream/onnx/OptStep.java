@@ -54,7 +54,7 @@ final class OptStep extends HostCachedStep<OptLanguageModel> {
 
     @Override
     protected void gather(int[] source) {
-        KvState gathered = kv.gather(source);
+        KvState gathered = lm.kvOps().gather(kv, source);
         kv.close();
         kv = gathered;
         positions.gather(source);

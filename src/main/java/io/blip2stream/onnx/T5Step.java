@@ -84,10 +84,10 @@ final class T5Step extends HostCachedStep<T5LanguageModel> {
 
     @Override
     protected void gather(int[] source) {
-        KvState s = self.gather(source);
+        KvState s = lm.kvOps().gather(self, source);
         KvState c;
         try {
-            c = cross.gather(source);
+            c = lm.kvOps().gather(cross, source);
         } catch (RuntimeException e) {
             s.close();
             throw e;

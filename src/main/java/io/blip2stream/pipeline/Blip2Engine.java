@@ -34,9 +34,10 @@ import java.util.Map;
 
 /**
  * The BLIP-2 pipeline on ONNX Runtime: per micro-batch, prompts are formatted and tokenised,
- * images preprocessed and encoded in one vision run (with the {@link VisionCache}), requests
- * grouped by their generation options and each group decoded in one language-model batch, then
- * detokenised. A bad request fails alone; a batch's results equal each request run alone.
+ * images preprocessed and encoded in one vision run (with the {@link VisionCache}), the requests
+ * decoded in one language-model batch (each with its own options: greedy, sampling and beams, any
+ * length; rows leave as they finish), then detokenised. A bad request fails alone. Continuous
+ * batching ({@link #openSession}) lets requests join a running batch between steps instead.
  */
 public final class Blip2Engine implements InferenceEngine {
     private static final Logger LOG = Logger.getLogger(Blip2Engine.class);
@@ -267,12 +268,8 @@ public final class Blip2Engine implements InferenceEngine {
     private List<InferenceOutcome> infer(PreparedBatch prepared, Decoding decoding) {
         InferenceOutcome[] out = new InferenceOutcome[prepared.requests().size()];
         Encoded e = encode(prepared, out);
-        Map<GenerationOptions, List<Prepared>> groups = new LinkedHashMap<>();
-        for (Prepared p : e.ready()) {
-            groups.computeIfAbsent(p.options().batchKey(), x -> new ArrayList<>()).add(p);
-        }
-        for (Map.Entry<GenerationOptions, List<Prepared>> g : groups.entrySet()) {
-            runGroup(g.getKey(), g.getValue(), decoding, e.preprocessMs(), e.visionMs(), out);
+        if (!e.ready().isEmpty()) {
+            runGroup(e.ready(), decoding, e.preprocessMs(), e.visionMs(), out);
         }
         return List.of(out);
     }
@@ -367,8 +364,9 @@ public final class Blip2Engine implements InferenceEngine {
         return list;
     }
 
-    private void runGroup(GenerationOptions options, List<Prepared> group, Decoding decoding, double preprocessMs,
-                          double visionMs, InferenceOutcome[] out) {
+    /** One language-model batch for {@code group}, each request with its own options; rows leave as they finish. */
+    private void runGroup(List<Prepared> group, Decoding decoding, double preprocessMs, double visionMs,
+                          InferenceOutcome[] out) {
         long g0 = System.nanoTime();
         List<List<GeneratedSequence>> generated;
         try {
@@ -380,14 +378,14 @@ public final class Blip2Engine implements InferenceEngine {
             }
             LmBatch lb = lmBatch(group, tb);
             try (LanguageModelStep step = decoding == Decoding.CACHED ? lm.start(lb) : lm.startReference(lb)) {
-                generated = Generator.generate(step, inputs, options, consts);
+                generated = Generator.generate(step, inputs, group.stream().map(Prepared::options).toList(), null, consts);
             }
         } catch (RuntimeException e) {
             if (group.size() > 1) {
                 // one row can fail the whole run: each request again alone, so only the culprit fails
                 LOG.warnf(e, "generation failed for a group of %d; retrying each request alone", group.size());
                 for (Prepared p : group) {
-                    runGroup(options, List.of(p), decoding, preprocessMs, visionMs, out);
+                    runGroup(List.of(p), decoding, preprocessMs, visionMs, out);
                 }
                 return;
             }

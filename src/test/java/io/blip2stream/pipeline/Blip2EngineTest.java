@@ -105,15 +105,19 @@ class Blip2EngineTest {
     }
 
     @Test
-    void successCarriesStageTimingsAndTheGroupSize() {
+    void successCarriesStageTimingsAndTheBatchSize() {
         byte[] img = Fixtures.imageBytes("wide_1200x300.jpg");
         List<InferenceOutcome> out = engine().infer(List.of(
                 request("x", img, new Prompt.Caption()),
                 new InferenceRequest("y", img, new Prompt.Caption(), GenerationOptions.greedy(3))));
         InferenceOutcome.Success x = (InferenceOutcome.Success) out.get(0);
         InferenceOutcome.Success y = (InferenceOutcome.Success) out.get(1);
-        assertThat(x.batchSize()).isEqualTo(1);   // different options: different groups
+        assertThat(x.batchSize()).isEqualTo(2);   // different options share one language-model batch
         assertThat(y.sequences().getFirst().tokenIds().length).isLessThanOrEqualTo(3);
+        // and each decodes what it decodes alone
+        assertThat(x.sequences().getFirst().tokenIds())
+                .isEqualTo(((InferenceOutcome.Success) engine().infer(List.of(request("x", img, new Prompt.Caption())))
+                        .getFirst()).sequences().getFirst().tokenIds());
         assertThat(x.timings().generateMs()).isPositive();
         assertThat(x.timings().totalMs()).isGreaterThanOrEqualTo(x.timings().generateMs());
     }

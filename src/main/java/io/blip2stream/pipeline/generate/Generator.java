@@ -48,8 +48,26 @@ public final class Generator {
     public static List<List<GeneratedSequence>> generate(LanguageModelStep lm, List<RowInput> rows,
                                                          GenerationOptions options, EarlyStopping earlyStopping,
                                                          GenerationConstants consts) {
+        return generate(lm, rows, java.util.Collections.nCopies(rows.size(), options), earlyStopping, consts);
+    }
+
+    /**
+     * Generates for every row with its own options (a micro-batch mixing greedy, sampling, beams
+     * and lengths runs as one batch; rows leave as they finish).
+     *
+     * @param options       one per row
+     * @param earlyStopping null: each row's {@code options.earlyStopping()}
+     * @return per row, num_return_sequences sequences, best first
+     * @throws RuntimeException the first row's failure, when a row fails
+     */
+    public static List<List<GeneratedSequence>> generate(LanguageModelStep lm, List<RowInput> rows,
+                                                         List<GenerationOptions> options, EarlyStopping earlyStopping,
+                                                         GenerationConstants consts) {
         if (rows.isEmpty()) {
             return List.of();
+        }
+        if (options.size() != rows.size()) {
+            throw new IllegalArgumentException(options.size() + " options for " + rows.size() + " rows");
         }
         if (lm.rows() != rows.size()) {
             throw new IllegalArgumentException("the language model holds " + lm.rows() + " rows for " + rows.size() + " inputs");
@@ -60,7 +78,8 @@ public final class Generator {
         List<RequestDecoding> decodings = new ArrayList<>(rows.size());
         for (int b = 0; b < rows.size(); b++) {
             keys.add(b);
-            decodings.add(kernels.start(rows.get(b), options, earlyStopping));
+            GenerationOptions o = options.get(b);
+            decodings.add(kernels.start(rows.get(b), o, earlyStopping != null ? earlyStopping : EarlyStopping.of(o.earlyStopping())));
         }
         batch.addPrefilled(keys, decodings, lm.prefill());
         List<List<GeneratedSequence>> out = new ArrayList<>(rows.size());
