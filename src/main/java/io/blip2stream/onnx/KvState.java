@@ -49,6 +49,12 @@ public final class KvState implements AutoCloseable {
         return new KvState(env, ts, owns ? result : null, type, (int) shape[0], shape[2]);
     }
 
+    /** A state owning {@code tensors} (each [rows, H, P, d]); closing it closes them. */
+    static KvState fromTensors(OrtEnvironment env, List<OnnxTensor> tensors, OnnxJavaType type) {
+        long[] shape = tensors.getFirst().getInfo().getShape();
+        return new KvState(env, tensors, null, type, (int) shape[0], shape[2]).owningTensors();
+    }
+
     /** An empty past (length 0) for the first decoder step. */
     public static KvState empty(OrtEnvironment env, int count, int rows, int heads, int headDim, OnnxJavaType type) {
         List<OnnxTensor> ts = new ArrayList<>(count);

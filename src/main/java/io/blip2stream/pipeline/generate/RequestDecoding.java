@@ -12,7 +12,11 @@ import java.util.List;
  * each advance it is either {@link #done()} or holds {@link #sources()}.length rows for the next
  * step, row {@code i} continuing its old row {@code sources()[i]} with token {@code tokens()[i]}.
  */
-public abstract sealed class RequestDecoding permits SingleBeamSearch.Request, BeamSearch.Request {
+public abstract class RequestDecoding {
+
+    /** Made by {@link DecodingKernels} (greedy and sampling, beam search) only. */
+    RequestDecoding() {
+    }
 
     /** Rows it holds in the language model now (whose logits the next {@link #advance} reads). */
     public abstract int rows();

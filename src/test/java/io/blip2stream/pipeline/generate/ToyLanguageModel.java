@@ -127,6 +127,68 @@ final class ToyLanguageModel implements LanguageModelStep {
     }
 
     @Override
+    public boolean canJoin() {
+        return true;
+    }
+
+    /**
+     * Newcomers: each row's prompt is its text ids (after the Q image positions) where the mask is
+     * 1; their state is appended after the rows held.
+     */
+    @Override
+    public float[] join(io.blip2stream.onnx.LmBatch batch) {
+        List<int[]> prompts = new ArrayList<>();
+        long[] ids = batch.textIds();
+        long[] mask = batch.textMask();
+        int s = batch.textLength();
+        for (int r = 0; r < batch.rows(); r++) {
+            List<Integer> p = new ArrayList<>();
+            for (int t = 0; t < s; t++) {
+                if (mask[r * s + t] != 0) {
+                    p.add((int) ids[r * s + t]);
+                }
+            }
+            prompts.add(p.stream().mapToInt(Integer::intValue).toArray());
+        }
+        int held = rows();
+        if (mode == Mode.RECOMPUTE) {
+            prompts.forEach(p -> histories.add(p.clone()));
+        } else {
+            int[][] grown = Arrays.copyOf(cache, held + prompts.size());
+            for (int r = 0; r < prompts.size(); r++) {
+                int[] p = prompts.get(r);
+                grown[held + r] = new int[] {p[p.length - 1], p.length >= 2 ? p[p.length - 2] : 0, p.length};
+            }
+            cache = grown;
+        }
+        prefilled = true;
+        float[] all = logits();
+        rowsPerCall.set(rowsPerCall.size() - 1, prompts.size());
+        return Arrays.copyOfRange(all, held * vocab, all.length);
+    }
+
+    /**
+     * The toy's newcomers batch: Q = 1 image position (id 0), then the prompts right-aligned
+     * (left padding with id 1 and mask 0).
+     */
+    static io.blip2stream.onnx.LmBatch batchOf(List<int[]> prompts) {
+        int s = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+        int t = 1 + s;
+        long[] ids = new long[prompts.size() * t];
+        long[] mask = new long[prompts.size() * t];
+        for (int r = 0; r < prompts.size(); r++) {
+            int[] p = prompts.get(r);
+            mask[r * t] = 1;
+            for (int i = 0; i < s; i++) {
+                int j = i - (s - p.length);
+                ids[r * t + 1 + i] = j < 0 ? 1 : p[j];
+                mask[r * t + 1 + i] = j < 0 ? 0 : 1;
+            }
+        }
+        return new io.blip2stream.onnx.LmBatch(prompts.size(), t, ids, mask, new float[prompts.size()], 1);
+    }
+
+    @Override
     public void close() {
         closed = true;
     }
