@@ -10,12 +10,15 @@ import io.blip2stream.pipeline.generate.RowInput;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Continuous batching on a {@link Blip2Engine}: one running {@link DecodeBatch} of at most
  * {@code maxRequests} requests. Newcomers are admitted between steps: their images run through the
- * vision stage and their prompts through one prefill, and their cache joins the running one; each
+ * vision stage in one run, their prompts through one prefill per prompt length (so that no
+ * newcomer computes another's padding), and their cache joins the running one; each
  * step then decodes every request one token (its own options, seed and beams: greedy, sampling and
  * beam search share a batch), and the finished leave at once. A request decodes exactly what it
  * decodes alone: its context is its own unpadded prompt, its seed its own.
@@ -77,7 +80,14 @@ final class ContinuousBatch<K> implements DecodingSession<K> {
         for (Blip2Engine.Prepared p : encoded.ready()) {
             ready.add(new Member<>(keys.get(p.index()), p, encoded.preprocessMs(), encoded.visionMs(), now));
         }
-        join(ready, failed);
+        // one prefill per prompt length: no newcomer pays for another's padding
+        Map<Integer, List<Member<K>>> byLength = new LinkedHashMap<>();
+        for (Member<K> m : ready) {
+            byLength.computeIfAbsent(m.prepared().textIds().length, x -> new ArrayList<>()).add(m);
+        }
+        for (List<Member<K>> sameLength : byLength.values()) {
+            join(sameLength, failed);
+        }
         for (int i = 0; i < out.length; i++) {
             if (out[i] != null) {
                 failed.add(new Completed<>(keys.get(i), out[i]));
