@@ -126,11 +126,7 @@ public final class BenchCommand implements Command {
             atLeast("--warm-up-s", warmUpS, 0);
             GenerationOptions.of(overrides(maxNew));   // every field is set: out of range fails here, before the model loads
             config = EngineOptions.config(a).withVisionCacheSize(0);   // every batch measured in full
-            for (CliArgs.Opt o : a.all()) {
-                if (o.name().equals("--image")) {
-                    given.add(InputFiles.read(Path.of(o.value())));
-                }
-            }
+            given.addAll(images(a));
         } catch (Blip2Exception e) {
             return CliError.of(e, ExitStatus.USAGE).printWithHint(name(), out, err);
         }
@@ -162,14 +158,7 @@ public final class BenchCommand implements Command {
             double peak = ProcStatus.kilobytes("VmHWM") / 1024.0;
             out.printf(Locale.ROOT, "peak RSS %.0f MB%n", peak);
             String json = a.get("--json", null);
-            if (json != null) {
-                try {
-                    Files.writeString(Path.of(json), JsonOut.write(toJson(rows, peak, engine, maxNew)));
-                } catch (IOException e) {
-                    return CliError.of(CommandError.OUTPUT_FAILED, "cannot write " + json + ": " + e.getMessage()).print(out);
-                }
-            }
-            return ExitStatus.OK;
+            return json == null ? ExitStatus.OK : writeJson(json, toJson(rows, peak, engine, maxNew), out);
         } catch (Blip2Exception e) {
             return CliError.of(e, ExitStatus.FAILED).print(out);
         } catch (BundleException e) {
@@ -196,12 +185,7 @@ public final class BenchCommand implements Command {
             throw new Blip2Exception(ErrorCode.INVALID_REQUEST, "--load must be in (0, 10], got " + load);
         }
         EngineConfig config = EngineOptions.config(a).withVisionCacheSize(0);
-        List<byte[]> given = new ArrayList<>();
-        for (CliArgs.Opt o : a.all()) {
-            if (o.name().equals("--image")) {
-                given.add(InputFiles.read(Path.of(o.value())));
-            }
-        }
+        List<byte[]> given = images(a);
         try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), config)) {
             MixedWorkload workload = MixedWorkload.standard(17);
             MixedBench bench = new MixedBench(engine, workload, maxBatch, java.time.Duration.ofMillis(20), joinChunk, given);
@@ -249,18 +233,34 @@ public final class BenchCommand implements Command {
                 root.put("backlog_throughput_ratio", throughput);
                 root.put("backlog_throughput_ratio_fifo", throughputFifo);
                 root.put("short_p95_ratio_at_rate", shortP95);
-                MixedBench.toJson(runs, root);
-                try {
-                    Files.writeString(Path.of(json), JsonOut.write(root));
-                } catch (IOException e) {
-                    return CliError.of(CommandError.OUTPUT_FAILED, "cannot write " + json + ": " + e.getMessage()).print(out);
-                }
+                return writeJson(json, MixedBench.toJson(runs, root), out);
             }
             return ExitStatus.OK;
         } catch (Blip2Exception e) {
             return CliError.of(e, ExitStatus.FAILED).print(out);
         } catch (BundleException e) {
             return CliError.of(CommandError.INVALID_BUNDLE, e.getMessage()).print(out);
+        }
+    }
+
+    /** The files of every {@code --image}, read. */
+    private static List<byte[]> images(CliArgs a) {
+        List<byte[]> given = new ArrayList<>();
+        for (CliArgs.Opt o : a.all()) {
+            if (o.name().equals("--image")) {
+                given.add(InputFiles.read(Path.of(o.value())));
+            }
+        }
+        return given;
+    }
+
+    /** Writes {@code root} to {@code path}: OK, or OUTPUT_FAILED printed. */
+    private static int writeJson(String path, com.fasterxml.jackson.databind.JsonNode root, PrintStream out) {
+        try {
+            Files.writeString(Path.of(path), JsonOut.write(root));
+            return ExitStatus.OK;
+        } catch (IOException e) {
+            return CliError.of(CommandError.OUTPUT_FAILED, "cannot write " + path + ": " + e.getMessage()).print(out);
         }
     }
 
