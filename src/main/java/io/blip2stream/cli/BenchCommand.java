@@ -204,23 +204,23 @@ public final class BenchCommand implements Command {
                 } while (System.nanoTime() < end);
                 out.printf(Locale.ROOT, "JIT warm-up: %d rounds of %d requests per mode (untimed)%n", runs, 2 * maxBatch);
             }
-            List<MixedBench.Run> runs = new ArrayList<>();
-            MixedBench.Run staticBacklog = bench.run(MixedBench.Scheduler.STATIC, n, 0);
+            List<MixedRun> runs = new ArrayList<>();
+            MixedRun staticBacklog = bench.run(MixedBench.Scheduler.STATIC, n, 0);
             runs.add(staticBacklog);
             runs.add(bench.run(MixedBench.Scheduler.STATIC_FIFO, n, 0));
-            MixedBench.Run continuousBacklog = bench.run(MixedBench.Scheduler.CONTINUOUS, n, 0);
+            MixedRun continuousBacklog = bench.run(MixedBench.Scheduler.CONTINUOUS, n, 0);
             runs.add(continuousBacklog);
             double rate = rateText != null ? Double.parseDouble(rateText) : load * staticBacklog.requestsPerS();
-            MixedBench.Run staticRate = bench.run(MixedBench.Scheduler.STATIC, n, rate);
+            MixedRun staticRate = bench.run(MixedBench.Scheduler.STATIC, n, rate);
             runs.add(staticRate);
             runs.add(bench.run(MixedBench.Scheduler.STATIC_FIFO, n, rate));
-            MixedBench.Run continuousRate = bench.run(MixedBench.Scheduler.CONTINUOUS, n, rate);
+            MixedRun continuousRate = bench.run(MixedBench.Scheduler.CONTINUOUS, n, rate);
             runs.add(continuousRate);
-            MixedBench.print(runs, out);
+            MixedRun.print(runs, out);
             String shortest = workload.classes().getFirst().name();
             double throughput = continuousBacklog.requestsPerS() / staticBacklog.requestsPerS();
             double throughputFifo = continuousBacklog.requestsPerS() / runs.get(1).requestsPerS();
-            double shortP95 = continuousRate.latencyMs().get(shortest)[1] / staticRate.latencyMs().get(shortest)[1];
+            double shortP95 = continuousRate.p95Ms(shortest) / staticRate.p95Ms(shortest);
             out.printf(Locale.ROOT, "backlog throughput continuous/static %.2fx, continuous/static-fifo %.2fx; "
                     + "%s p95 at %.2f req/s continuous/static %.2f%n", throughput, throughputFifo, shortest, rate, shortP95);
             String json = a.get("--json", null);
@@ -233,7 +233,7 @@ public final class BenchCommand implements Command {
                 root.put("backlog_throughput_ratio", throughput);
                 root.put("backlog_throughput_ratio_fifo", throughputFifo);
                 root.put("short_p95_ratio_at_rate", shortP95);
-                return writeJson(json, MixedBench.toJson(runs, root), out);
+                return writeJson(json, MixedRun.toJson(runs, root), out);
             }
             return ExitStatus.OK;
         } catch (Blip2Exception e) {

@@ -1,7 +1,5 @@
 package io.blip2stream.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blip2stream.api.Blip2Exception;
 import io.blip2stream.api.ErrorCode;
 import io.blip2stream.batching.BatchPolicy;
@@ -14,15 +12,11 @@ import io.blip2stream.pipeline.InferenceRequest;
 import io.blip2stream.pipeline.PreparedBatch;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The mixed workload ({@link MixedWorkload}) through the service's own inference worker
@@ -31,16 +25,6 @@ import java.util.concurrent.locks.LockSupport;
  * arrival to its outcome. No Kafka: the scheduler and the engine only.
  */
 final class MixedBench {
-
-    /**
-     * One run.
-     *
-     * @param ratePerS  arrivals per second, 0 for a backlog
-     * @param latencyMs per class: p50, p95 of arrival → outcome
-     */
-    record Run(Scheduler mode, double ratePerS, int requests, double wallS, double requestsPerS, double tokensPerS,
-               Map<String, double[]> latencyMs) {
-    }
 
     /** A request of the run: its class, and when it arrived and finished. */
     private record Job(int index, MixedWorkload.RequestClass cls, InferenceRequest request) {
@@ -80,7 +64,7 @@ final class MixedBench {
     }
 
     /** {@code n} requests with {@code scheduler}, arriving at {@code ratePerS} (0: all at once). */
-    Run run(Scheduler scheduler, int n, double ratePerS) {
+    MixedRun run(Scheduler scheduler, int n, double ratePerS) {
         List<MixedWorkload.RequestClass> classes = workload.sequence(n);
         long[] arrived = new long[n];
         long[] done = new long[n];
@@ -104,11 +88,7 @@ final class MixedBench {
         try {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                long at = t0 + MixedWorkload.arrivalNanos(i, ratePerS);
-                long wait;
-                while ((wait = at - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+                MixedWorkload.awaitArrival(t0, i, ratePerS);
                 MixedWorkload.RequestClass c = classes.get(i);
                 byte[] image = images.isEmpty() ? BenchImages.png(i) : images.get(i % images.size());
                 Job job = new Job(i, c, new InferenceRequest("mixed-" + i, image, c.prompt(), c.options()));
@@ -124,21 +104,7 @@ final class MixedBench {
                 throw new Blip2Exception(ErrorCode.INFERENCE_FAILED, failures.size() + " requests failed, e.g.: "
                         + first.getMessage(), first);
             }
-            long end = Arrays.stream(done).max().orElseThrow();
-            double wallS = (end - t0) / 1e9;
-            Map<String, double[]> latency = new LinkedHashMap<>();
-            for (MixedWorkload.RequestClass c : workload.classes()) {
-                double[] ms = new double[(int) classes.stream().filter(c::equals).count()];
-                int k = 0;
-                for (int i = 0; i < n; i++) {
-                    if (classes.get(i).equals(c)) {
-                        ms[k++] = (done[i] - arrived[i]) / 1e6;
-                    }
-                }
-                Arrays.sort(ms);
-                latency.put(c.name(), new double[]{BenchCommand.percentile(ms, 50), BenchCommand.percentile(ms, 95)});
-            }
-            return new Run(scheduler, ratePerS, n, wallS, n / wallS, workload.tokens(n) / wallS, latency);
+            return MixedRun.of(scheduler.key, ratePerS, workload, classes, t0, arrived, done);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Blip2Exception(ErrorCode.INFERENCE_FAILED, "interrupted");
@@ -241,49 +207,6 @@ final class MixedBench {
         private void report(List<DecodingSession.Completed<Job>> done) {
             long now = System.nanoTime();
             done.forEach(c -> completion.done(c.key(), c.outcome(), now));
-        }
-    }
-
-    /** The runs as JSON. */
-    static ObjectNode toJson(List<Run> runs, ObjectNode root) {
-        ArrayNode arr = root.putArray("mixed");
-        for (Run r : runs) {
-            ObjectNode n = arr.addObject();
-            n.put("mode", r.mode().key);
-            n.put("arrival", r.ratePerS() <= 0 ? "backlog" : "rate");
-            n.put("rate_per_s", r.ratePerS());
-            n.put("requests", r.requests());
-            n.put("wall_s", r.wallS());
-            n.put("requests_per_s", r.requestsPerS());
-            n.put("tokens_per_s", r.tokensPerS());
-            ObjectNode lat = n.putObject("latency_ms");
-            r.latencyMs().forEach((c, v) -> {
-                ObjectNode cn = lat.putObject(c);
-                cn.put("p50", v[0]);
-                cn.put("p95", v[1]);
-            });
-        }
-        return root;
-    }
-
-    /** Prints a table of the runs. */
-    static void print(List<Run> runs, java.io.PrintStream out) {
-        List<String> classes = new ArrayList<>(runs.getFirst().latencyMs().keySet());
-        StringBuilder h = new StringBuilder(String.format(java.util.Locale.ROOT, "%-11s %-10s %8s %9s %9s",
-                "mode", "arrival", "req/s", "tokens/s", "wall s"));
-        for (String c : classes) {
-            h.append(String.format(java.util.Locale.ROOT, " %17s", c + " p50/p95 ms"));
-        }
-        out.println(h);
-        for (Run r : runs) {
-            StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "%-11s %-10s %8.2f %9.1f %9.1f",
-                    r.mode().key, r.ratePerS() <= 0 ? "backlog" : String.format(java.util.Locale.ROOT, "%.2f/s", r.ratePerS()),
-                    r.requestsPerS(), r.tokensPerS(), r.wallS()));
-            for (String c : classes) {
-                double[] v = r.latencyMs().get(c);
-                line.append(String.format(java.util.Locale.ROOT, " %8.0f/%8.0f", v[0], v[1]));
-            }
-            out.println(line);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A mixed serving workload, as BLIP-2 traffic mixes lengths: short VQA answers, captions, and chat
@@ -64,16 +65,20 @@ public record MixedWorkload(List<RequestClass> classes, long seed) {
         return out;
     }
 
-    /** Tokens the {@code n} requests generate together. */
-    public long tokens(int n) {
-        return sequence(n).stream().mapToLong(RequestClass::newTokens).sum();
-    }
-
     /**
      * When request {@code i} arrives, in nanoseconds after the first: all at once for a backlog
      * ({@code perSecond} = 0), else evenly spaced at {@code perSecond}.
      */
     public static long arrivalNanos(int i, double perSecond) {
         return perSecond <= 0 ? 0 : (long) (i * 1e9 / perSecond);
+    }
+
+    /** Waits until request {@code i} is due, the first having arrived at {@code startNanos} ({@link System#nanoTime()}). */
+    public static void awaitArrival(long startNanos, int i, double perSecond) {
+        long due = startNanos + arrivalNanos(i, perSecond);
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
     }
 }
