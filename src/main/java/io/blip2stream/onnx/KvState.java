@@ -5,15 +5,14 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One set of KV tensors ({@code [rows, heads, length, headDim]} each, layer by layer, key before
- * value), held opaquely as bytes so float32 and float16 caches move the same way. Either a view
- * of a run's outputs (the run's result is closed with it when {@code owner} is set) or tensors
- * over direct buffers made by {@link #gather(int[])}.
+ * value), held opaquely so float32 and float16 caches move the same way ({@link KvOps}). Either a
+ * view of a run's outputs (the run's result is closed with it when {@code owner} is set) or
+ * tensors it owns.
  */
 public final class KvState implements AutoCloseable {
     private final OrtEnvironment env;
@@ -84,36 +83,6 @@ public final class KvState implements AutoCloseable {
     /** Cached sequence length P. */
     public long length() {
         return length;
-    }
-
-    /**
-     * New tensors whose row {@code i} is this state's row {@code source[i]} (keep, drop, duplicate,
-     * permute). This state is left untouched.
-     */
-    public KvState gather(int[] source) {
-        List<OnnxTensor> out = new ArrayList<>(tensors.size());
-        try {
-            for (OnnxTensor t : tensors) {
-                long[] shape = t.getInfo().getShape();   // [rows, H, P, d]
-                long rowBytes = shape[1] * shape[2] * shape[3] * Tensors.elementSize(type);
-                ByteBuffer src = t.getByteBuffer();      // copy of [rows, H, P, d]
-                ByteBuffer dst = Tensors.allocateDirect(rowBytes * source.length); // [source.length, H, P, d]
-                for (int r : source) {
-                    if (r < 0 || r >= shape[0]) {
-                        throw new IllegalArgumentException("row " + r + " out of range [0, " + shape[0] + ")");
-                    }
-                    ByteBuffer slice = src.duplicate();
-                    slice.position((int) (r * rowBytes)).limit((int) ((r + 1) * rowBytes));
-                    dst.put(slice);
-                }
-                dst.flip();
-                out.add(Tensors.direct(env, dst, type, source.length, shape[1], shape[2], shape[3]));
-            }
-        } catch (RuntimeException e) {
-            out.forEach(OnnxTensor::close);
-            throw e;
-        }
-        return new KvState(env, out, null, type, source.length, length).owningTensors();
     }
 
     @Override
