@@ -32,7 +32,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -88,6 +90,7 @@ public class StreamService {
     private volatile String failure = "";
     private InFlightLimiter limiter;
     private BatchWorkers<Ticket, Handler.Staged> workers;
+    private ContinuousHandler continuous;   // continuous batching only
     private ExecutorService fetchPool;
     private HostLanes fetchLanes;
     private RequestMapper mapper;
@@ -102,9 +105,12 @@ public class StreamService {
                     + " (two writes per record must fit the result emitters' buffers), got " + config.maxInFlight());
         }
         limiter = new InFlightLimiter(config.maxInFlight(), Math.max(1, config.maxInFlight() / 4));
-        workers = config.batchMode() == BatchMode.CONTINUOUS
-                ? BatchWorkers.continuous(config.batchPolicy(), config.joinChunk(), new ContinuousHandler())
-                : new BatchWorkers<>(config.batchPolicy(), new Handler());
+        if (config.batchMode() == BatchMode.CONTINUOUS) {
+            continuous = new ContinuousHandler();
+            workers = BatchWorkers.continuous(config.batchPolicy(), config.joinChunk(), continuous);
+        } else {
+            workers = new BatchWorkers<>(config.batchPolicy(), new Handler());
+        }
         metrics.bindGauges(limiter::inFlight, limiter::maxInFlight, workers::queued);
         Thread.ofPlatform().name("blip2-startup").start(this::start);
     }
@@ -158,6 +164,13 @@ public class StreamService {
         fetchPool.shutdown();
         fetchPool.awaitTermination(timeout, TimeUnit.MILLISECONDS);
         boolean drained = workers.drainAndStop(timeout);
+        if (continuous != null) {
+            if (drained) {
+                continuous.closeSession();   // the worker has stopped: nothing uses the session any more
+            } else {
+                LOG.warn("the inference worker is still running: its decoding session stays open");
+            }
+        }
         boolean idle = limiter.awaitIdle(timeout);
         delivery.close();
         LOG.infof("stopped: batches drained %s, every record settled %s (%d still in flight)", drained, idle,
@@ -375,9 +388,16 @@ public class StreamService {
      * written as soon as it finishes, whatever its batch-mates still do. Offsets are committed below
      * the lowest record not yet settled ({@link AckedPrefixCommit}), so finishing out of order loses
      * nothing.
+     *
+     * <p>A session that throws (from {@code admit} or {@code step}) is broken: what it holds can no
+     * longer come out of it. Every ticket admitted and not yet completed then gets an
+     * {@code INFERENCE_FAILED} result, the session is closed and a fresh one takes the next
+     * newcomers. Used by the worker thread only; {@link #closeSession} once that thread has stopped.
      */
     private final class ContinuousHandler extends Handler implements BatchWorkers.Stepper<Ticket, Handler.Staged> {
         private DecodingSession<Ticket> session;   // opened by the worker on first use
+        /** Tickets admitted to {@link #session} and not yet completed, in admission order. */
+        private final Set<Ticket> inSession = new LinkedHashSet<>();
 
         private DecodingSession<Ticket> session() {
             if (session == null) {
@@ -401,29 +421,75 @@ public class StreamService {
             List<Ticket> keys = staged.batch().stream().map(BatchState.Entry::item).toList();
             long now = System.nanoTime();
             keys.forEach(t -> t.startedNanos = now);
+            inSession.addAll(keys);
             List<DecodingSession.Completed<Ticket>> failed;
             try {
                 failed = session().admit(keys, staged.prepared());
             } catch (RuntimeException | Error e) {
-                LOG.error("admitting newcomers failed", e);
-                Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED, String.valueOf(e.getMessage()), e);
-                failed = keys.stream().map(t -> new DecodingSession.Completed<>(t,
-                        (InferenceOutcome) new InferenceOutcome.Failure(t.request.id(), error))).toList();
+                sessionFailed("admitting " + keys.size() + " newcomers", e);
+                return;
             }
             completeAll(failed);
         }
 
         @Override
         public void step() {
+            if (session == null) {
+                return;
+            }
             metrics.batch(session.requests());
-            completeAll(session.step());
+            List<DecodingSession.Completed<Ticket>> done;
+            try {
+                done = session.step();
+            } catch (RuntimeException | Error e) {
+                sessionFailed("in a decoding step", e);
+                return;
+            }
+            completeAll(done);
         }
 
         private void completeAll(List<DecodingSession.Completed<Ticket>> done) {
             long now = System.nanoTime();
             for (DecodingSession.Completed<Ticket> c : done) {
                 Ticket t = c.key();
+                inSession.remove(t);
                 complete(t, result(t.request, c.outcome(), t.startedNanos, now));
+            }
+        }
+
+        /** The session threw: every ticket it held fails, and the next use opens a fresh session. */
+        private void sessionFailed(String what, Throwable e) {
+            List<Ticket> lost = List.copyOf(inSession);
+            inSession.clear();
+            LOG.errorf(e, "the decoding session failed %s; its %d requests fail and a fresh session takes the next",
+                    what, lost.size());
+            closeSession();
+            Blip2Exception error = new Blip2Exception(ErrorCode.INFERENCE_FAILED,
+                    "the decoding batch failed: " + e.getMessage(), e);
+            RuntimeException first = null;
+            for (Ticket t : lost) {
+                try {
+                    complete(t, ResultFactory.failure(t.request, error));
+                } catch (RuntimeException failed) {
+                    first = first == null ? failed : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+
+        /** Closes the session, if one is open; on the worker thread, or once it has stopped. */
+        void closeSession() {
+            DecodingSession<Ticket> s = session;
+            session = null;
+            if (s == null) {
+                return;
+            }
+            try {
+                s.close();
+            } catch (RuntimeException | Error e) {
+                LOG.warn("closing the decoding session failed", e);
             }
         }
     }

@@ -156,4 +156,78 @@ class BatchStateTest {
         assertThat(next.batch()).isEmpty();
         assertThat(state.size()).isEqualTo(1);
     }
+
+    // continuous batching: take
+
+    @Test
+    void takeCutsTheOldestFirstWhateverTheirKey() {
+        add("g1", "greedy", 0);
+        add("b1", "beams", 1);
+        add("g2", "greedy", 2);
+        add("s1", "sampling", 3);
+        add("b2", "beams", 4);
+
+        BatchState.Next<String> first = state.take(5 * MS, 3);
+        BatchState.Next<String> rest = state.take(5 * MS, 10);
+
+        assertThat(ids(first.batch())).containsExactly("g1", "b1", "g2");
+        assertThat(ids(rest.batch())).containsExactly("s1", "b2");
+        assertThat(state.isEmpty()).isTrue();
+    }
+
+    @Test
+    void takeRespectsItsMaximumAndLeavesTheRestQueued() {
+        for (int i = 0; i < 5; i++) {
+            add("r" + i, i % 2 == 0 ? "x" : "y", i);
+        }
+
+        assertThat(state.take(10 * MS, 0).batch()).isEmpty();
+        assertThat(state.size()).isEqualTo(5);
+        assertThat(ids(state.take(10 * MS, 2).batch())).containsExactly("r0", "r1");
+        assertThat(state.size()).isEqualTo(3);
+        assertThat(ids(state.take(10 * MS, 2).batch())).containsExactly("r2", "r3");
+        assertThat(ids(state.take(10 * MS, 2).batch())).containsExactly("r4");
+        assertThat(state.take(10 * MS, 2).batch()).isEmpty();
+    }
+
+    @Test
+    void takeDoesNotWaitForBatchMatesOrMaxWait() {
+        add("a", "k", 0);   // max-wait is 10 ms and the batch could hold 3: a static batch would wait
+
+        assertThat(ids(state.take(1 * MS, 8).batch())).containsExactly("a");
+    }
+
+    @Test
+    void takeExpiresLateRequestsEvenWhenItMayTakeNone() {
+        add("late", "k", 0, 4 * MS);
+        add("ok", "k", 1, NEVER);
+        add("later", "j", 2, 6 * MS);
+
+        BatchState.Next<String> full = state.take(5 * MS, 0);   // no room: still expires
+
+        assertThat(ids(full.expired())).containsExactly("late");
+        assertThat(full.batch()).isEmpty();
+        assertThat(state.size()).isEqualTo(2);
+
+        BatchState.Next<String> next = state.take(7 * MS, 8);
+        assertThat(ids(next.expired())).containsExactly("later");
+        assertThat(ids(next.batch())).containsExactly("ok");
+        assertThat(state.isEmpty()).isTrue();
+    }
+
+    @Test
+    void takeWakesAtTheEarliestDeadlineOfWhatItLeaves() {
+        add("a", "k", 0, 50 * MS);
+        add("b", "j", 1, 30 * MS);
+        add("c", "k", 2, 40 * MS);
+        add("d", "j", 3, NEVER);
+
+        // what stays decides: b (30) stays while nothing is taken; once a and b are taken, c (40)
+        assertThat(state.take(1 * MS, 0).wakeAtNanos()).isEqualTo(30 * MS);
+        BatchState.Next<String> next = state.take(1 * MS, 2);
+        assertThat(ids(next.batch())).containsExactly("a", "b");
+        assertThat(next.wakeAtNanos()).isEqualTo(40 * MS);
+        assertThat(state.take(1 * MS, 1).wakeAtNanos()).isEqualTo(NEVER);
+        assertThat(state.take(1 * MS, 1).wakeAtNanos()).as("nothing left").isEqualTo(Long.MAX_VALUE);
+    }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class BatchWorkersTest {
@@ -261,6 +262,242 @@ class BatchWorkersTest {
             assertThat(r.handled()).isZero();
         } finally {
             w.close();
+        }
+    }
+
+    // continuous batching
+
+    /**
+     * A running decoding batch in miniature: item {@code i} needs {@code steps(i)} steps after it is
+     * admitted. Records what the worker does (admissions with the room they had, steps, completions)
+     * in one log. With {@link #gated}, each step first waits for a permit from the test.
+     */
+    private static final class FakeStepper implements BatchWorkers.Stepper<Integer, List<Integer>> {
+        /** An admission: the items and the room the session had then. */
+        record Admitted(List<Integer> items, int room) {
+        }
+
+        final int capacity;
+        final java.util.function.IntUnaryOperator steps;
+        final Map<Integer, Integer> left = new java.util.LinkedHashMap<>();   // worker thread only
+        final ConcurrentLinkedQueue<Admitted> admitted = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Integer> completed = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Integer> expired = new ConcurrentLinkedQueue<>();
+        /** "A" for an admission, "S" for a step, in the order the worker made them. */
+        final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+        final AtomicInteger stepsStarted = new AtomicInteger();
+        final AtomicInteger mostRunning = new AtomicInteger();
+        final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+        volatile boolean gated;
+        private volatile int running;
+
+        FakeStepper(int capacity, java.util.function.IntUnaryOperator steps) {
+            this.capacity = capacity;
+            this.steps = steps;
+        }
+
+        @Override
+        public int room() {
+            return capacity - running;
+        }
+
+        @Override
+        public int running() {
+            return running;
+        }
+
+        @Override
+        public List<Integer> prepare(List<BatchState.Entry<Integer>> batch) {
+            return batch.stream().map(BatchState.Entry::item).toList();
+        }
+
+        @Override
+        public void failed(List<BatchState.Entry<Integer>> batch, Throwable why) {
+            throw new AssertionError("nothing fails to prepare here", why);
+        }
+
+        @Override
+        public void admit(List<Integer> items) {
+            admitted.add(new Admitted(items, room()));
+            log.add("A");
+            items.forEach(i -> left.put(i, steps.applyAsInt(i)));
+            running = left.size();
+            mostRunning.accumulateAndGet(running, Math::max);
+        }
+
+        @Override
+        public void step() {
+            stepsStarted.incrementAndGet();
+            if (gated) {
+                try {
+                    permits.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            log.add("S");
+            for (var it = left.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                e.setValue(e.getValue() - 1);
+                if (e.getValue() <= 0) {
+                    it.remove();
+                    completed.add(e.getKey());
+                }
+            }
+            running = left.size();
+        }
+
+        @Override
+        public void expired(List<BatchState.Entry<Integer>> entries) {
+            entries.forEach(e -> expired.add(e.item()));
+        }
+
+        List<Integer> admittedItems() {
+            return admitted.stream().flatMap(a -> a.items().stream()).toList();
+        }
+    }
+
+    private static BatchWorkers<Integer, List<Integer>> continuous(int joinChunk, FakeStepper stepper) {
+        // a long max-wait: continuous batching must not wait for it
+        return BatchWorkers.continuous(new BatchPolicy(8, Duration.ofHours(1).toNanos()), joinChunk, stepper);
+    }
+
+    private static void submit(BatchWorkers<Integer, ?> workers, int item) {
+        long now = System.nanoTime();
+        workers.submit(item, "k" + item % 3, now, now + LONG_DEADLINE);
+    }
+
+    @Test
+    void continuousAdmitsAtMostTheRoomAndTheJoinChunkBetweenTwoSteps() throws Exception {
+        FakeStepper stepper = new FakeStepper(5, i -> 3);
+        BatchWorkers<Integer, List<Integer>> workers = continuous(2, stepper);
+        for (int i = 0; i < 12; i++) {
+            submit(workers, i);
+        }
+
+        workers.start(1, "test-continuous");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 12);
+
+        assertThat(stepper.completed).containsExactlyInAnyOrderElementsOf(IntStream.range(0, 12).boxed().toList());
+        assertThat(stepper.admittedItems()).as("oldest first").containsExactlyElementsOf(
+                IntStream.range(0, 12).boxed().toList());
+        assertThat(stepper.admitted).allSatisfy(a -> assertThat(a.items().size())
+                .as("admitted %s with room %d", a.items(), a.room()).isBetween(1, Math.min(a.room(), 2)));
+        // both bounds were reached: the join chunk (2 of room 5) and the room (1 left of 5)
+        assertThat(stepper.admitted).anySatisfy(a -> assertThat(a.items()).hasSize(2));
+        assertThat(stepper.admitted).anySatisfy(a -> {
+            assertThat(a.room()).isEqualTo(1);
+            assertThat(a.items()).hasSize(1);
+        });
+        assertThat(stepper.mostRunning).hasValue(5);
+        // one admission per step boundary, never two in a row; every admission is followed by steps
+        assertThat(String.join("", stepper.log)).doesNotContain("AA").startsWith("AS").endsWith("S");
+        assertThat(workers.drainAndStop(10_000)).isTrue();
+    }
+
+    @Test
+    void continuousStepsWhileRequestsRunAndOnlyThen() throws Exception {
+        FakeStepper stepper = new FakeStepper(8, i -> 5);
+        BatchWorkers<Integer, List<Integer>> workers = continuous(4, stepper);
+        workers.start(1, "test-continuous");
+
+        submit(workers, 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.contains(0));
+        int steps = stepper.stepsStarted.get();
+
+        assertThat(steps).isEqualTo(5);
+        // idle: the worker sleeps rather than steps an empty batch
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                .until(() -> stepper.stepsStarted.get() == steps);
+        assertThat(workers.drainAndStop(10_000)).isTrue();
+    }
+
+    @Test
+    void aRequestArrivingWhileABatchRunsJoinsItWithoutWaitingForItToFinish() throws Exception {
+        FakeStepper stepper = new FakeStepper(8, i -> i == 0 ? 6 : 1);
+        stepper.gated = true;
+        BatchWorkers<Integer, List<Integer>> workers = continuous(4, stepper);
+        workers.start(1, "test-continuous");
+        try {
+            submit(workers, 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 1);   // 0 runs
+
+            submit(workers, 1);
+            stepper.permits.release(2);   // step 1 ends, 1 joins, step 2: 1 is done, 0 has 4 steps to go
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.contains(1));
+            assertThat(stepper.completed).containsExactly(1);
+            assertThat(stepper.running()).isEqualTo(1);
+            assertThat(stepper.admitted).extracting(FakeStepper.Admitted::items)
+                    .containsExactly(List.of(0), List.of(1));
+
+            stepper.permits.release(4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.contains(0));
+            assertThat(stepper.completed).containsExactly(1, 0);
+        } finally {
+            stepper.gated = false;
+            stepper.permits.release(100);
+            workers.close();
+        }
+    }
+
+    @Test
+    void aDrainFinishesTheRunningBatchAndAdmitsWhatIsQueued() throws Exception {
+        FakeStepper stepper = new FakeStepper(2, i -> 4);
+        stepper.gated = true;
+        BatchWorkers<Integer, List<Integer>> workers = continuous(4, stepper);
+        for (int i = 0; i < 5; i++) {
+            submit(workers, i);
+        }
+        workers.start(1, "test-continuous");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 1);
+        assertThat(stepper.admittedItems()).containsExactly(0, 1);   // the room is 2
+        assertThat(workers.queued()).isEqualTo(3);
+
+        stepper.gated = false;
+        stepper.permits.release(100);
+        boolean drained = workers.drainAndStop(10_000);
+
+        assertThat(drained).isTrue();
+        assertThat(stepper.completed).containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+        assertThat(stepper.running()).isZero();
+        assertThat(workers.queued()).isZero();
+        assertThat(workers.alive()).isFalse();
+        assertThatThrownBy(() -> submit(workers, 9)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void continuousExpiresRequestsThatCannotJoinInTime() throws Exception {
+        FakeStepper stepper = new FakeStepper(1, i -> 3);
+        stepper.gated = true;
+        BatchWorkers<Integer, List<Integer>> workers = continuous(4, stepper);
+        workers.start(1, "test-continuous");
+        try {
+            submit(workers, 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 1);   // 0 fills the batch
+
+            long now = System.nanoTime();
+            workers.submit(1, "k", now, now - 1);   // already late: it cannot join before its deadline
+            submit(workers, 2);
+            stepper.permits.release(1);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.expired.contains(1));
+            assertThat(stepper.completed).isEmpty();   // expired at a step boundary, while 0 still runs
+            stepper.permits.release(100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 2);
+            assertThat(stepper.completed).containsExactly(0, 2);
+            assertThat(stepper.admittedItems()).containsExactly(0, 2);
+            assertThat(stepper.expired).containsExactly(1);
+
+            // and while nothing runs: a late request is handed back, never admitted
+            workers.submit(3, "k", System.nanoTime(), System.nanoTime() - 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.expired.contains(3));
+            assertThat(stepper.admittedItems()).containsExactly(0, 2);
+        } finally {
+            stepper.gated = false;
+            stepper.permits.release(100);
+            workers.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.blip2stream.messaging;
 
+import io.blip2stream.api.RecordSource;
 import io.blip2stream.api.ResultRecord;
 import io.blip2stream.api.WireCodec;
 import io.blip2stream.api.WireHeaders;
@@ -25,7 +26,10 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -39,7 +43,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A burst far larger than the in-flight limit against a slowed engine: bounded in flight, nothing
- * lost, and a live heap that does not grow with the burst.
+ * lost, and a live heap that does not grow with the burst. A few long requests in it are overtaken
+ * by the short ones behind them (continuous batching), and every offset is still committed.
  */
 @QuarkusTest
 @WithTestResource(value = KafkaBrokerResource.class, scope = TestResourceScope.GLOBAL)
@@ -49,6 +54,12 @@ class BackpressureTest {
     private static final int DISTINCT_IMAGES = 16;
     /** Short generations: this test is about flow control, not text. */
     private static final String SHORT = "{\"max_new_tokens\":2}";
+    /**
+     * Every {@value #LONG_EVERY}th request decodes 24 tokens: in continuous batching the short ones
+     * behind it in its partition overtake it, so results come out of order while demand is bounded.
+     */
+    private static final String LONG = "{\"max_new_tokens\":24,\"min_new_tokens\":24}";
+    private static final int LONG_EVERY = 25;
     /** Side of the noise images: 288x288 RGB noise is ~250 KB as PNG, so 2,000 of them are ~500 MB. */
     private static final int IMAGE_SIDE = 288;
     private static final long MIB = 1024 * 1024;
@@ -94,7 +105,7 @@ class BackpressureTest {
     }
 
     @Test
-    void aBurstKeepsInFlightBoundedAndLosesNothing() {
+    void aBurstKeepsInFlightBoundedAndLosesNothing() throws Exception {
         long baseline;
         byte[][] images = new byte[DISTINCT_IMAGES][];
         int imageBytes = 0;
@@ -113,7 +124,8 @@ class BackpressureTest {
             engine.delayMillis(200);
             for (int i = 0; i < BURST; i++) {
                 kafka.send(KafkaTestClient.IMAGES, "burst-" + i, images[i % DISTINCT_IMAGES],
-                        KafkaTestClient.headers(WireHeaders.ID, "burst-" + i, WireHeaders.OPTIONS, SHORT));
+                        KafkaTestClient.headers(WireHeaders.ID, "burst-" + i, WireHeaders.OPTIONS,
+                                i % LONG_EVERY == 0 ? LONG : SHORT));
             }
             kafka.flush();
             engine.delayMillis(5);
@@ -145,7 +157,10 @@ class BackpressureTest {
             assertThat(duplicates[0]).isZero();
             assertThat(out.dlq).isEmpty();
             assertThat(batchedMax[0]).isGreaterThan(1);
+            assertOutOfOrderWithinAPartition(out.captions);
         }
+        // finished out of order, yet every record is committed: no offset stays behind a settled record
+        ServiceFlowTest.awaitNoInputLeft(Duration.ofSeconds(30));
         double max = gauge("blip2.requests.in.flight.max");
         assertThat(max).isLessThanOrEqualTo(maxInFlight);
         // the burst piled up to the limit (less what the idle questions stream holds requested), so
@@ -156,6 +171,24 @@ class BackpressureTest {
         long after = settledLiveHeap();
         LOG.infof("live heap after the burst: %d MiB (%+d MiB)", after / MIB, (after - baseline) / MIB);
         assertThat(after - baseline).as("live heap growth after the burst, bytes").isLessThan(bound);
+    }
+
+    /**
+     * Some input partition has a record whose result was written before the result of an earlier
+     * record of that partition (written in {@code results}' order: one output partition).
+     */
+    private void assertOutOfOrderWithinAPartition(List<ConsumerRecord<byte[], byte[]>> results) {
+        Map<Integer, Long> highestSoFar = new HashMap<>();
+        int overtaken = 0;
+        for (ConsumerRecord<byte[], byte[]> r : results) {
+            RecordSource source = codec.decodeResult(r.value()).source();
+            Long highest = highestSoFar.merge(source.partition(), source.offset(), Math::max);
+            if (highest > source.offset()) {
+                overtaken++;
+            }
+        }
+        LOG.infof("%d results written after a later record's result of their partition", overtaken);
+        assertThat(overtaken).as("results written after a later record's result of their partition").isPositive();
     }
 
     /**

@@ -111,6 +111,12 @@ class ErrorHandlingTest {
         byte[] huge = Arrays.copyOf(png, 1_000_001);
         String longQuestion = "why ".repeat(501);
         try (KafkaTestClient kafka = new KafkaTestClient()) {
+            // an engine fault first, on its own: in continuous batching it breaks the running batch,
+            // and every request decoding beside it fails with it (INFERENCE_FAILED, not its own error)
+            badImage(kafka, bad, DelayingEngine.FAIL_PREFIX + "1", ErrorCode.INFERENCE_FAILED, null, png);
+            kafka.flush();
+            KafkaTestClient.Outputs faulted = kafka.awaitOutputs(Duration.ofSeconds(60),
+                    o -> o.results().size() >= 1 && o.dlq.size() >= 1);
             // images topic
             badImage(kafka, bad, "err-invalid-options", ErrorCode.INVALID_REQUEST, 128L, png,
                     WireHeaders.OPTIONS, "{\"max_new_tokens\":1000}");
@@ -119,7 +125,6 @@ class ErrorHandlingTest {
                     "definitely not an image".getBytes(StandardCharsets.UTF_8));
             badImage(kafka, bad, "err-unsupported", ErrorCode.UNSUPPORTED_IMAGE_FORMAT, null, tiff);
             badImage(kafka, bad, "err-too-large", ErrorCode.IMAGE_TOO_LARGE, 1_000_000L, huge);
-            badImage(kafka, bad, DelayingEngine.FAIL_PREFIX + "1", ErrorCode.INFERENCE_FAILED, null, png);
             byte[] late = TestImages.png(2);
             RecordHeaders lateHeaders = KafkaTestClient.headers(WireHeaders.ID, "err-deadline");
             bad.put("err-deadline", new Bad("err-deadline", ErrorCode.DEADLINE_EXCEEDED, Task.CAPTION, 600_000L,
@@ -155,7 +160,10 @@ class ErrorHandlingTest {
 
             int expected = bad.size() + good.size();
             KafkaTestClient.Outputs out = kafka.awaitOutputs(Duration.ofSeconds(120),
-                    o -> o.results().size() >= expected && o.dlq.size() >= bad.size());
+                    o -> o.results().size() + faulted.results().size() >= expected
+                            && o.dlq.size() + faulted.dlq.size() >= bad.size());
+            faulted.results().forEach(out::add);
+            faulted.dlq.forEach(out::add);
 
             Map<String, WireResult> results = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> r : out.results()) {

@@ -94,8 +94,14 @@ final class KafkaTestClient implements AutoCloseable {
     }
 
     Future<RecordMetadata> send(String topic, String key, byte[] value, RecordHeaders headers, Long timestamp) {
+        return send(topic, null, key, value, headers, timestamp);
+    }
+
+    /** Sends to {@code partition} of {@code topic} (null: the key's partition), with a record timestamp (null: now). */
+    Future<RecordMetadata> send(String topic, Integer partition, String key, byte[] value, RecordHeaders headers,
+                                Long timestamp) {
         byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        return producer.send(new ProducerRecord<>(topic, null, timestamp, k, value, headers));
+        return producer.send(new ProducerRecord<>(topic, partition, timestamp, k, value, headers));
     }
 
     RecordMetadata sendAndWait(String topic, String key, byte[] value, RecordHeaders headers)
@@ -116,6 +122,21 @@ final class KafkaTestClient implements AutoCloseable {
                         out.add(r);
                     }
                     return done.test(out);
+                });
+        return out;
+    }
+
+    /**
+     * Everything written to the output topics since this client started (or its last read), once
+     * nothing more has arrived for {@code quiet}: for when how many records will come is not known.
+     */
+    Outputs awaitQuiet(Duration quiet, Duration atMost) {
+        Outputs out = new Outputs();
+        await().during(quiet).atMost(atMost.plus(quiet)).pollInSameThread().pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    var records = consumer.poll(Duration.ofMillis(100));
+                    records.forEach(out::add);
+                    return records.isEmpty();
                 });
         return out;
     }

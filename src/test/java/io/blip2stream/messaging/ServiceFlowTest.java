@@ -212,7 +212,7 @@ class ServiceFlowTest {
     }
 
     /** Waits until the group's committed offsets are at the end of every input partition. */
-    private static void awaitNoInputLeft(Duration within) throws Exception {
+    static void awaitNoInputLeft(Duration within) throws Exception {
         String group = ConfigProvider.getConfig().getValue("blip2.consumer-group", String.class);
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (String topic : List.of(KafkaTestClient.IMAGES, KafkaTestClient.QUESTIONS)) {
