@@ -119,6 +119,9 @@ public class StreamService {
         try {
             runner = new InferenceRunner(engine);
             Warmup.run(runner, engine);
+            if (config.batchMode() == BatchMode.CONTINUOUS) {
+                Warmup.runContinuous(engine, config.batchPolicy().maxBatchSize());
+            }
             mapper = new RequestMapper(new WireCodec(), config.requestLimits(), engine.defaultOptions());
             fetcher = new ImageFetcher(config.fetchPolicy());
             fetchPool = Executors.newFixedThreadPool(config.fetchThreads(),
@@ -453,7 +456,12 @@ public class StreamService {
             for (DecodingSession.Completed<Ticket> c : done) {
                 Ticket t = c.key();
                 inSession.remove(t);
-                complete(t, result(t.request, c.outcome(), t.startedNanos, now));
+                try {
+                    complete(t, result(t.request, c.outcome(), t.startedNanos, now));
+                } catch (RuntimeException e) {
+                    // one record's delivery failing must not keep its batch-mates' results back
+                    LOG.errorf(e, "cannot complete record %s", t.record.source().asId());
+                }
             }
         }
 
