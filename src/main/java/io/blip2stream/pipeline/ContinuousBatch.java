@@ -9,6 +9,7 @@ import io.blip2stream.pipeline.generate.RequestDecoding;
 import io.blip2stream.pipeline.generate.RowInput;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +18,9 @@ import java.util.Map;
 /**
  * Continuous batching on a {@link Blip2Engine}: one running {@link DecodeBatch} of at most
  * {@code maxRequests} requests. Newcomers are admitted between steps: their images run through the
- * vision stage in one run, their prompts through one prefill per prompt length (so that no
- * newcomer computes another's padding), and their cache joins the running one; each
+ * vision stage in one run, then their prompts through one prefill per prompt length (so that no
+ * newcomer computes another's padding), one prefill per step boundary, and their cache joins the
+ * running one; each
  * step then decodes every request one token (its own options, seed and beams: greedy, sampling and
  * beam search share a batch), and the finished leave at once. A request decodes exactly what it
  * decodes alone: its context is its own unpadded prompt, its seed its own.
@@ -41,6 +43,9 @@ final class ContinuousBatch<K> implements DecodingSession<K> {
     private final int maxRequests;
     private final DecodingKernels kernels;
     private DecodeBatch<Member<K>> batch;
+    /** Newcomers through the vision stage, one group per prompt length, each joining at its own step boundary. */
+    private final ArrayDeque<List<Member<K>>> pending = new ArrayDeque<>();
+    private int pendingCount;
 
     ContinuousBatch(Blip2Engine engine, int maxRequests) {
         if (maxRequests < 1) {
@@ -54,12 +59,13 @@ final class ContinuousBatch<K> implements DecodingSession<K> {
 
     @Override
     public int room() {
-        return batch.canJoin() ? Math.max(0, maxRequests - batch.requests()) : 0;
+        return batch.canJoin() ? Math.max(0, maxRequests - requests()) : 0;
     }
 
+    /** Requests decoding, and admitted ones waiting for their prefill at the next step boundaries. */
     @Override
     public int requests() {
-        return batch.requests();
+        return batch.requests() + pendingCount;
     }
 
     /** Language-model rows in the batch. */
@@ -80,13 +86,15 @@ final class ContinuousBatch<K> implements DecodingSession<K> {
         for (Blip2Engine.Prepared p : encoded.ready()) {
             ready.add(new Member<>(keys.get(p.index()), p, encoded.preprocessMs(), encoded.visionMs(), now));
         }
-        // one prefill per prompt length: no newcomer pays for another's padding
+        // one prefill per prompt length (no newcomer pays for another's padding), one per step boundary
+        // (the running rows wait for one vision run or one prefill at a time, never for a whole chunk)
         Map<Integer, List<Member<K>>> byLength = new LinkedHashMap<>();
         for (Member<K> m : ready) {
             byLength.computeIfAbsent(m.prepared().textIds().length, x -> new ArrayList<>()).add(m);
         }
         for (List<Member<K>> sameLength : byLength.values()) {
-            join(sameLength, failed);
+            pending.add(sameLength);
+            pendingCount += sameLength.size();
         }
         for (int i = 0; i < out.length; i++) {
             if (out[i] != null) {
@@ -147,18 +155,24 @@ final class ContinuousBatch<K> implements DecodingSession<K> {
 
     @Override
     public List<Completed<K>> step() {
+        List<Completed<K>> out = new ArrayList<>();
+        if (!pending.isEmpty() && batch.canJoin()) {
+            List<Member<K>> next = pending.poll();
+            pendingCount -= next.size();
+            join(next, out);
+        }
         if (batch.requests() == 0) {
-            return List.of();
+            return out;
         }
         int inBatch = batch.requests();
         List<DecodeBatch.Finished<Member<K>>> finished;
         try {
             finished = batch.step();
         } catch (RuntimeException e) {
-            return recover(e);
+            out.addAll(recover(e));
+            return out;
         }
         long done = System.nanoTime();
-        List<Completed<K>> out = new ArrayList<>(finished.size());
         for (DecodeBatch.Finished<Member<K>> f : finished) {
             Member<K> m = f.key();
             if (f.error() != null) {
@@ -210,6 +224,8 @@ final class ContinuousBatch<K> implements DecodingSession<K> {
 
     @Override
     public void close() {
+        pending.clear();
+        pendingCount = 0;
         batch.close();
     }
 }
