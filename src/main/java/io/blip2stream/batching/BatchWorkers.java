@@ -280,21 +280,7 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
 
     /** Under the lock, with nothing running: newcomers or expired entries; null when drained and stopping. */
     private BatchState.Next<T> awaitTake() throws InterruptedException {
-        while (true) {
-            long now = System.nanoTime();
-            BatchState.Next<T> next = state.take(now, Math.min(stepper.room(), joinChunk));
-            if (!next.batch().isEmpty() || !next.expired().isEmpty()) {
-                return next;
-            }
-            if (draining && state.isEmpty()) {
-                return null;
-            }
-            if (next.wakeAtNanos() == Long.MAX_VALUE) {
-                changed.await();
-            } else {
-                changed.awaitNanos(Math.max(1, next.wakeAtNanos() - now));
-            }
-        }
+        return awaitNext(now -> state.take(now, Math.min(stepper.room(), joinChunk)));
     }
 
     private static void guarded(String what, Runnable action) {
@@ -404,9 +390,18 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
 
     /** Under the lock: the next batch or expired entries; null when drained and stopping. */
     private BatchState.Next<T> awaitWork() throws InterruptedException {
+        return awaitNext(now -> state.nextBatch(now, draining));
+    }
+
+    /**
+     * Under the lock: waits until {@code cut} gives a batch or expired entries (woken by a new
+     * request, or at the decision time it names); null when drained and stopping.
+     */
+    private BatchState.Next<T> awaitNext(java.util.function.LongFunction<BatchState.Next<T>> cut)
+            throws InterruptedException {
         while (true) {
             long now = System.nanoTime();
-            BatchState.Next<T> next = state.nextBatch(now, draining);
+            BatchState.Next<T> next = cut.apply(now);
             if (!next.batch().isEmpty() || !next.expired().isEmpty()) {
                 return next;
             }
