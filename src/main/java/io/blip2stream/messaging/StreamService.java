@@ -148,8 +148,9 @@ public class StreamService {
     }
 
     /**
-     * Stops taking records, finishes the in-flight batches, writes their results and lets their
-     * offsets be committed. Idempotent: runs on SIGTERM ({@link io.blip2stream.ops.TerminationSignal})
+     * Stops taking records, finishes the in-flight batches (the running batch and the queue), writes
+     * their results, and only then closes the consumers, so that the offsets of every record it
+     * settled are committed as its partitions are revoked. Idempotent: runs on SIGTERM ({@link io.blip2stream.ops.TerminationSignal})
      * before the JVM's shutdown hooks start, and again (as a no-op) on Quarkus' shutdown.
      *
      * @return whether every batch was drained and every record settled within the timeout
@@ -159,10 +160,7 @@ public class StreamService {
             return state == State.STOPPED;
         }
         state = State.STOPPING;
-        limiter.stop();
-        synchronized (subscriptions) {
-            subscriptions.forEach(Flow.Subscription::cancel);
-        }
+        limiter.stop();   // no more records are requested; the few already requested are handed back (accept)
         long timeout = config.shutdownTimeoutMs();
         fetchPool.shutdown();
         fetchPool.awaitTermination(timeout, TimeUnit.MILLISECONDS);
@@ -175,6 +173,11 @@ public class StreamService {
             }
         }
         boolean idle = limiter.awaitIdle(timeout);
+        // every record taken is settled: closing the consumers now revokes their partitions, which
+        // commits each partition's acked prefix (AckedPrefixCommit) before the group moves them
+        synchronized (subscriptions) {
+            subscriptions.forEach(Flow.Subscription::cancel);
+        }
         delivery.close();
         LOG.infof("stopped: batches drained %s, every record settled %s (%d still in flight)", drained, idle,
                 limiter.inFlight());
@@ -228,6 +231,12 @@ public class StreamService {
     }
 
     private void accept(Message<byte[]> message, RecordMapping mapping) {
+        if (state == State.STOPPING || state == State.STOPPED) {
+            // requested before a drain began: handed back unsettled (its offset stays uncommitted,
+            // the partition's next owner reads it again), so the drain waits for none of it
+            limiter.finished();
+            return;
+        }
         IncomingRecord record = toRecord(message);
         Ticket ticket = new Ticket(message, record, limiter::finished);
         delivery.received(ticket);

@@ -16,9 +16,13 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,9 +45,8 @@ import static org.awaitility.Awaitility.await;
  * one result (finished out of order), and the worker's decoding session is closed. Its own
  * application (the drain stops it), with a drain timeout that leaves room for a slow machine.
  *
- * <p>Offsets are not asserted: the connector closes the consumers when the drain cancels the
- * subscriptions, before the records in flight are acked, so those stay uncommitted and their
- * partitions' next owner reads them again (at-least-once).
+ * <p>The consumers are closed only after every record taken is settled, so the partition's committed
+ * offset is past every record sent: nothing is read again after the stop.
  */
 @QuarkusTest
 @TestProfile(GracefulDrainTest.LongerDrain.class)
@@ -124,6 +127,22 @@ class GracefulDrainTest {
             assertThat(drained).isTrue();
             assertThat(service.state()).isEqualTo(StreamService.State.STOPPED);
             assertThat(engine.sessionsOpen()).as("the worker's session is closed").isZero();
+            long end = sent.stream().mapToLong(f -> {
+                try {
+                    return f.get().offset() + 1;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).max().orElseThrow();
+            TopicPartition tp = new TopicPartition(KafkaTestClient.QUESTIONS, partition);
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class)))) {
+                String group = ConfigProvider.getConfig().getValue("blip2.consumer-group", String.class);
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(tp);
+                assertThat(committed).as("committed offset of %s after the drain", tp).isNotNull();
+                assertThat(committed.offset()).as("committed offset of %s after the drain", tp).isEqualTo(end);
+            }
             KafkaTestClient.Outputs after = kafka.awaitOutputs(Duration.ofSeconds(10),
                     o -> before.answers.size() + o.answers.size() >= tokens.size());
             kafka.assertNothingMore(Duration.ofSeconds(1));
