@@ -147,14 +147,27 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         }
     }
 
+    /** Queues a request; throws when the workers are draining (see {@link #offer}). */
     public void submit(T item, Object key, long enqueuedNanos, long deadlineNanos) {
+        if (!offer(item, key, enqueuedNanos, deadlineNanos)) {
+            throw new IllegalStateException("the workers are shutting down");
+        }
+    }
+
+    /**
+     * Queues a request unless the workers are draining.
+     *
+     * @return false when they are (the request was not taken: the caller hands it back)
+     */
+    public boolean offer(T item, Object key, long enqueuedNanos, long deadlineNanos) {
         lock.lock();
         try {
             if (draining) {
-                throw new IllegalStateException("the workers are shutting down");
+                return false;
             }
             state.add(new BatchState.Entry<>(item, key, enqueuedNanos, deadlineNanos));
             changed.signal();
+            return true;
         } finally {
             lock.unlock();
         }

@@ -272,7 +272,11 @@ public class StreamService {
 
     private void queue(Ticket ticket, ServiceRequest r) {
         ticket.request = r;
-        workers.submit(ticket, r.options().batchKey(), r.receivedNanos(), r.deadlineNanos());
+        if (!workers.offer(ticket, r.options().batchKey(), r.receivedNanos(), r.deadlineNanos())) {
+            // taken as a drain began: handed back (its offset stays uncommitted, the partition's
+            // next owner reads it again)
+            ticket.handBack();
+        }
     }
 
     /** Writes the result, then settles the record (see {@link ResultDelivery}). */

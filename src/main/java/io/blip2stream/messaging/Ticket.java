@@ -36,6 +36,19 @@ final class Ticket {
         return true;
     }
 
+    /**
+     * Hands the record back: settled here without a result, neither acked nor nacked, so its offset
+     * stays uncommitted and the partition's next owner reads it again. Returns false if it was
+     * settled already.
+     */
+    boolean handBack() {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        onSettled.run();
+        return true;
+    }
+
     /** Nacks the record (its result could not be written). Returns false if it was settled already. */
     boolean nack(Throwable why) {
         if (!settled.compareAndSet(false, true)) {

@@ -144,10 +144,6 @@ final class BeamSearch {
             return tokens.clone();
         }
 
-        @Override
-        public int generated() {
-            return running[0].generated();
-        }
 
         @Override
         public List<GeneratedSequence> result() {

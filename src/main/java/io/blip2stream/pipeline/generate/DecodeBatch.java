@@ -49,7 +49,6 @@ public final class DecodeBatch<K> implements AutoCloseable {
 
     private final LanguageModelStep lm;
     private final List<Member<K>> members = new ArrayList<>();   // in the order of their rows
-    private long steps;
 
     public DecodeBatch(LanguageModelStep lm, int vocabSize) {
         if (lm.vocabSize() != vocabSize) {
@@ -66,11 +65,6 @@ public final class DecodeBatch<K> implements AutoCloseable {
     /** Language-model rows in the batch (a request holds one per beam or returned sample). */
     public int rows() {
         return lm.rows();
-    }
-
-    /** Decoder steps run so far. */
-    public long steps() {
-        return steps;
     }
 
     /** Whether requests may join now (an encoder-decoder graph without a decoder mask takes newcomers only when empty). */
@@ -153,7 +147,6 @@ public final class DecodeBatch<K> implements AutoCloseable {
         lm.reorder(Arrays.copyOf(source, next));
         if (next > 0) {
             float[] logits = lm.step(Arrays.copyOf(tokens, next));   // [next, V]
-            steps++;
             for (Member<K> m : members) {
                 m.logits = logits;
                 m.steps++;

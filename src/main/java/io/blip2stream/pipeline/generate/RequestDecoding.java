@@ -37,7 +37,4 @@ public abstract class RequestDecoding {
 
     /** Once done: num_return_sequences sequences, best first. */
     public abstract List<GeneratedSequence> result();
-
-    /** Tokens generated so far by its longest row (for metrics and fairness decisions). */
-    public abstract int generated();
 }

@@ -115,14 +115,6 @@ final class SingleBeamSearch {
             return tokens;
         }
 
-        @Override
-        public int generated() {
-            int g = 0;
-            for (TokenHistory h : hist) {
-                g = Math.max(g, h.generated());
-            }
-            return g;
-        }
 
         @Override
         public List<GeneratedSequence> result() {

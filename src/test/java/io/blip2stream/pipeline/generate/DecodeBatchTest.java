@@ -145,9 +145,5 @@ class DecodeBatchTest {
             return List.of();
         }
 
-        @Override
-        public int generated() {
-            return 0;
-        }
     }
 }
