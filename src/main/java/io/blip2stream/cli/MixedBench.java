@@ -9,6 +9,7 @@ import io.blip2stream.pipeline.DecodingSession;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.LazySession;
 import io.blip2stream.pipeline.PreparedBatch;
 
 import java.time.Duration;
@@ -165,32 +166,25 @@ final class MixedBench {
 
     /** Continuous batching: one running session. */
     private final class Continuous extends Preparing implements BatchWorkers.Stepper<Job, Staged> {
-        private DecodingSession<Job> session;
+        private final LazySession<Job> session = new LazySession<>(() -> engine.openSession(policy.maxBatchSize()));
 
         Continuous(Completion completion) {
             super(completion);
         }
 
-        private DecodingSession<Job> session() {
-            if (session == null) {
-                session = engine.openSession(policy.maxBatchSize());
-            }
-            return session;
-        }
-
         @Override
         public int room() {
-            return session().room();
+            return session.room();
         }
 
         @Override
         public int running() {
-            return session == null ? 0 : session.requests();
+            return session.requests();
         }
 
         @Override
         public void admit(Staged staged) {
-            report(session().admit(staged.batch().stream().map(BatchState.Entry::item).toList(), staged.prepared()));
+            report(session.admit(staged.batch().stream().map(BatchState.Entry::item).toList(), staged.prepared()));
         }
 
         @Override
@@ -199,9 +193,7 @@ final class MixedBench {
         }
 
         void close() {
-            if (session != null) {
-                session.close();
-            }
+            session.close();
         }
 
         private void report(List<DecodingSession.Completed<Job>> done) {

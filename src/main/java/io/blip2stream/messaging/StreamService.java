@@ -16,6 +16,7 @@ import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.DecodingSession;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
+import io.blip2stream.pipeline.LazySession;
 import io.blip2stream.pipeline.PreparedBatch;
 import io.blip2stream.pipeline.Prompt;
 import io.quarkus.runtime.ShutdownEvent;
@@ -411,25 +412,19 @@ public class StreamService {
      * newcomers. Used by the worker thread only; {@link #closeSession} once that thread has stopped.
      */
     private final class ContinuousHandler extends Handler implements BatchWorkers.Stepper<Ticket, Handler.Staged> {
-        private DecodingSession<Ticket> session;   // opened by the worker on first use
+        private final LazySession<Ticket> session =
+                new LazySession<>(() -> engine.openSession(config.batchPolicy().maxBatchSize()));
         /** Tickets admitted to {@link #session} and not yet completed, in admission order. */
         private final Set<Ticket> inSession = new LinkedHashSet<>();
 
-        private DecodingSession<Ticket> session() {
-            if (session == null) {
-                session = engine.openSession(config.batchPolicy().maxBatchSize());
-            }
-            return session;
-        }
-
         @Override
         public int room() {
-            return session().room();
+            return session.room();
         }
 
         @Override
         public int running() {
-            return session == null ? 0 : session.requests();
+            return session.requests();
         }
 
         @Override
@@ -440,7 +435,7 @@ public class StreamService {
             inSession.addAll(keys);
             List<DecodingSession.Completed<Ticket>> failed;
             try {
-                failed = session().admit(keys, staged.prepared());
+                failed = session.admit(keys, staged.prepared());
             } catch (RuntimeException | Error e) {
                 sessionFailed("admitting " + keys.size() + " newcomers", e);
                 return;
@@ -450,7 +445,7 @@ public class StreamService {
 
         @Override
         public void step() {
-            if (session == null) {
+            if (session.requests() == 0) {
                 return;
             }
             metrics.batch(session.requests());
@@ -502,13 +497,8 @@ public class StreamService {
 
         /** Closes the session, if one is open; on the worker thread, or once it has stopped. */
         void closeSession() {
-            DecodingSession<Ticket> s = session;
-            session = null;
-            if (s == null) {
-                return;
-            }
             try {
-                s.close();
+                session.close();
             } catch (RuntimeException | Error e) {
                 LOG.warn("closing the decoding session failed", e);
             }
