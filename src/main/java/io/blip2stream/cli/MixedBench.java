@@ -6,6 +6,7 @@ import io.blip2stream.batching.BatchPolicy;
 import io.blip2stream.batching.BatchState;
 import io.blip2stream.batching.BatchWorkers;
 import io.blip2stream.pipeline.DecodingSession;
+import io.blip2stream.pipeline.EngineStats;
 import io.blip2stream.pipeline.InferenceEngine;
 import io.blip2stream.pipeline.InferenceOutcome;
 import io.blip2stream.pipeline.InferenceRequest;
@@ -87,6 +88,7 @@ final class MixedBench {
                 : new BatchWorkers<>(policy, new Static(completion));
         workers.start(1, "bench-" + scheduler.key);
         try {
+            EngineStats.Snapshot before = engine.stats();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 MixedWorkload.awaitArrival(t0, i, ratePerS);
@@ -105,7 +107,8 @@ final class MixedBench {
                 throw new Blip2Exception(ErrorCode.INFERENCE_FAILED, failures.size() + " requests failed, e.g.: "
                         + first.getMessage(), first);
             }
-            return MixedRun.of(scheduler.key, ratePerS, workload, classes, t0, arrived, done);
+            return MixedRun.of(scheduler.key, ratePerS, workload, classes, t0, arrived, done)
+                    .withStages(engine.stats().minus(before));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Blip2Exception(ErrorCode.INFERENCE_FAILED, "interrupted");

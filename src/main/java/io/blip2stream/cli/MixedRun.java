@@ -2,6 +2,7 @@ package io.blip2stream.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.blip2stream.pipeline.EngineStats;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -19,9 +20,16 @@ import java.util.Map;
  * @param mode      how requests were batched ("static", "continuous", …)
  * @param ratePerS  arrivals per second, 0 for a backlog
  * @param latencyMs per class: p50, p95 of arrival → result
+ * @param stages    where the engine's time went during the run (null when not known: the service
+ *                  ran in another process)
  */
 public record MixedRun(String mode, double ratePerS, int requests, double wallS, double requestsPerS,
-                       double tokensPerS, Map<String, double[]> latencyMs) {
+                       double tokensPerS, Map<String, double[]> latencyMs, EngineStats.Snapshot stages) {
+
+    /** The same run with the engine's stage counts over it. */
+    public MixedRun withStages(EngineStats.Snapshot counted) {
+        return new MixedRun(mode, ratePerS, requests, wallS, requestsPerS, tokensPerS, latencyMs, counted);
+    }
 
     /**
      * The figures of {@code classes.size()} requests of {@code workload}, request {@code i}
@@ -46,7 +54,7 @@ public record MixedRun(String mode, double ratePerS, int requests, double wallS,
             latency.put(c.name(), new double[]{BenchCommand.percentile(ms, 50), BenchCommand.percentile(ms, 95)});
         }
         long tokens = classes.stream().mapToLong(MixedWorkload.RequestClass::newTokens).sum();
-        return new MixedRun(mode, ratePerS, n, wallS, n / wallS, tokens / wallS, latency);
+        return new MixedRun(mode, ratePerS, n, wallS, n / wallS, tokens / wallS, latency, null);
     }
 
     /** The 95th percentile latency of class {@code name}, in milliseconds. */
@@ -77,6 +85,23 @@ public record MixedRun(String mode, double ratePerS, int requests, double wallS,
             }
             out.println(line);
         }
+        if (runs.stream().anyMatch(r -> r.stages() != null)) {
+            out.println();
+            out.println(String.format(Locale.ROOT, "%-11s %-10s %24s %24s %32s %9s", "stages", "arrival",
+                    "vision s (runs, img/run)", "prefill s (runs, rows/run)", "decode s (steps, rows/step, ms)",
+                    "reorder s"));
+            for (MixedRun r : runs) {
+                EngineStats.Snapshot s = r.stages();
+                if (s == null) {
+                    continue;
+                }
+                out.println(String.format(Locale.ROOT, "%-11s %-10s %7.1f (%5d, %5.2f)      %7.1f (%5d, %5.2f)       "
+                                + "%7.1f (%5d, %5.2f, %5.1f)       %9.1f",
+                        r.mode(), r.arrival(), s.visionNanos() / 1e9, s.visionRuns(), s.imagesPerVisionRun(),
+                        s.prefillNanos() / 1e9, s.prefillRuns(), s.rowsPerPrefill(), s.stepNanos() / 1e9, s.steps(),
+                        s.rowsPerStep(), s.steps() == 0 ? 0 : s.stepNanos() / 1e6 / s.steps(), s.reorderNanos() / 1e9));
+            }
+        }
     }
 
     /** Adds the runs to {@code root} as its {@code mixed} array. */
@@ -97,6 +122,20 @@ public record MixedRun(String mode, double ratePerS, int requests, double wallS,
                 cn.put("p50", v[0]);
                 cn.put("p95", v[1]);
             });
+            EngineStats.Snapshot s = r.stages();
+            if (s != null) {
+                ObjectNode st = n.putObject("stages");
+                st.put("vision_s", s.visionNanos() / 1e9);
+                st.put("vision_runs", s.visionRuns());
+                st.put("vision_images", s.visionImages());
+                st.put("prefill_s", s.prefillNanos() / 1e9);
+                st.put("prefill_runs", s.prefillRuns());
+                st.put("prefill_rows", s.prefillRows());
+                st.put("decode_s", s.stepNanos() / 1e9);
+                st.put("decode_steps", s.steps());
+                st.put("decode_rows", s.stepRows());
+                st.put("reorder_s", s.reorderNanos() / 1e9);
+            }
         }
         return root;
     }

@@ -4,20 +4,24 @@ import io.blip2stream.config.EngineSettings;
 import io.blip2stream.messaging.ServiceConfig;
 import io.blip2stream.pipeline.Blip2Engine;
 import io.blip2stream.pipeline.InferenceEngine;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 /**
  * Opens the engine once, from {@code blip2.bundle} with the engine's configuration keys
- * ({@link EngineSettings#of}), and closes it at shutdown.
+ * ({@link EngineSettings#of}), with its stage counters on the metrics ({@link EngineMeters}), and
+ * closes it at shutdown.
  */
 public class EngineProducer {
 
     @Produces
     @Singleton
-    InferenceEngine engine(ServiceConfig config) {
-        return open(config);
+    InferenceEngine engine(ServiceConfig config, MeterRegistry registry) {
+        InferenceEngine engine = open(config);
+        EngineMeters.register(engine, registry);
+        return engine;
     }
 
     void close(@Disposes InferenceEngine engine) {

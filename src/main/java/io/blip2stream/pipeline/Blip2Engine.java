@@ -56,6 +56,7 @@ public final class Blip2Engine implements InferenceEngine {
     private final GenerationConstants consts;
     private final GenerationOptions defaults;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final EngineStats stats = new EngineStats();
     private final int numQuery;
     private final int embedsPerImage;
     /** Positions the language model can embed (Q + prompt + new tokens), 0 where it has no table. */
@@ -178,7 +179,12 @@ public final class Blip2Engine implements InferenceEngine {
 
     /** The language model's fast path, holding no rows yet. */
     LanguageModelStep openStep() {
-        return lm.open();
+        return new TimedStep(lm.open(), stats);
+    }
+
+    @Override
+    public EngineStats.Snapshot stats() {
+        return stats.snapshot();
     }
 
     GenerationConstants constants() {
@@ -305,6 +311,7 @@ public final class Blip2Engine implements InferenceEngine {
         VisionEncoder.Result v;
         try {
             v = vision.run(staged.images());
+            stats.vision(v.runs(), v.encoded(), (long) (v.visionMs() * 1e6));
         } catch (RuntimeException e) {
             LOG.errorf(e, "vision stage failed for a batch of %d", toEncodeIndex.size());
             for (int i : toEncodeIndex) {
@@ -377,7 +384,8 @@ public final class Blip2Engine implements InferenceEngine {
                 inputs.add(new RowInput(contextIds(tb, b), seedOf(group.get(b))));
             }
             LmBatch lb = lmBatch(group, tb);
-            try (LanguageModelStep step = decoding == Decoding.CACHED ? lm.start(lb) : lm.startReference(lb)) {
+            try (LanguageModelStep step = new TimedStep(decoding == Decoding.CACHED ? lm.start(lb) : lm.startReference(lb),
+                    stats)) {
                 generated = Generator.generate(step, inputs, group.stream().map(Prepared::options).toList(), null, consts);
             }
         } catch (RuntimeException e) {

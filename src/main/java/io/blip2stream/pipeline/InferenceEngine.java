@@ -37,6 +37,11 @@ public interface InferenceEngine extends AutoCloseable {
         return DecodingSession.runToCompletion(this, maxRequests);
     }
 
+    /** Where the engine's time went since it was built (vision, prefills, decoding steps); zero when it keeps no counts. */
+    default EngineStats.Snapshot stats() {
+        return EngineStats.Snapshot.ZERO;
+    }
+
     /** Name of the loaded model (manifest name). */
     String modelName();
 

@@ -44,8 +44,13 @@ public final class VisionEncoder {
     public record Item(float[] embeds, boolean cacheHit, Blip2Exception error) {
     }
 
-    /** Items in input order, with the time spent preprocessing and in the vision graph. */
-    public record Result(List<Item> items, double preprocessMs, double visionMs) {
+    /**
+     * Items in input order, with the time spent preprocessing and in the vision graph.
+     *
+     * @param encoded images the graph ran on (the others came from the cache, or failed)
+     * @param runs    graph runs they took (at most the encoder's batch each)
+     */
+    public record Result(List<Item> items, double preprocessMs, double visionMs, int encoded, int runs) {
     }
 
     /**
@@ -155,7 +160,9 @@ public final class VisionEncoder {
         }
         long v0 = System.nanoTime();
         int per = graph.embedsPerImage();
+        int runs = 0;
         for (int start = 0; start < slots.size(); start += maxBatch) {
+            runs++;
             int end = Math.min(slots.size(), start + maxBatch);
             float[] input = start == 0 && end == slots.size() ? pixels
                     : Arrays.copyOfRange(pixels, start * perImage, end * perImage);   // [chunk, 3, h, w]
@@ -168,7 +175,7 @@ public final class VisionEncoder {
             }
         }
         double visionMs = slots.isEmpty() ? 0 : (System.nanoTime() - v0) / 1e6;
-        return new Result(List.of(out), staged.preprocessMs(), visionMs);
+        return new Result(List.of(out), staged.preprocessMs(), visionMs, slots.size(), runs);
     }
 
     private static void fill(Item[] out, List<Integer> positions, Item item) {

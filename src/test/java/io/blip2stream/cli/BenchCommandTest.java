@@ -97,6 +97,31 @@ class BenchCommandTest {
     }
 
     @Test
+    void theMixedWorkloadRunsEverySchedulerAndCountsWhereTheEngineTimeWent(@TempDir Path tmp) throws IOException {
+        Path json = tmp.resolve("mixed.json");
+        Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--workload", "mixed",
+                "--requests", "6", "--max-batch", "2", "--threads", "1", "--warm-up-s", "0", "--json", json.toString()));
+
+        assertThat(r.status()).as(r.stdout()).isZero();
+        assertThat(r.stdout()).contains("decode s (steps, rows/step, ms)").contains("continuous/static-fifo");
+        JsonNode runs = JsonOut.MAPPER.readTree(Files.readString(json)).path("mixed");
+        assertThat(runs).hasSize(6);
+        // two each of VQA (3 new tokens), caption (15) and chat (40): the first token of each comes
+        // from its prefill, the rest from decoder rows, however the scheduler batches them
+        int rowSteps = 2 * (2 + 14 + 39);
+        for (JsonNode run : runs) {
+            String what = run.path("mode").asText() + " " + run.path("arrival").asText();
+            JsonNode st = run.path("stages");
+            assertThat(st.path("vision_images").asInt()).as(what).isEqualTo(6);
+            assertThat(st.path("prefill_rows").asInt()).as(what).isEqualTo(6);
+            assertThat(st.path("decode_rows").asInt()).as(what).isEqualTo(rowSteps);
+            assertThat(st.path("decode_rows").asDouble() / st.path("decode_steps").asInt()).as(what + ": rows per step")
+                    .isBetween(1.0, 2.0);
+            assertThat(st.path("decode_s").asDouble()).as(what).isPositive();
+        }
+    }
+
+    @Test
     void refusesAMissingBundleDirectory(@TempDir Path tmp) throws IOException {
         Run r = bench(List.of("--bundle", tmp.resolve("absent").toString(), "--batch-sizes", "1"));
 

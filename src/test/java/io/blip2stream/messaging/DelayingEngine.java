@@ -172,6 +172,11 @@ public final class DelayingEngine implements InferenceEngine {
     }
 
     @Override
+    public io.blip2stream.pipeline.EngineStats.Snapshot stats() {
+        return engine.stats();
+    }
+
+    @Override
     public String modelName() {
         return engine.modelName();
     }

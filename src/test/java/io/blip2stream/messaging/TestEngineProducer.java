@@ -1,7 +1,9 @@
 package io.blip2stream.messaging;
 
+import io.blip2stream.ops.EngineMeters;
 import io.blip2stream.ops.EngineProducer;
 import io.blip2stream.pipeline.InferenceEngine;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Alternative;
 import jakarta.enterprise.inject.Disposes;
@@ -23,7 +25,8 @@ public class TestEngineProducer {
     @Singleton
     @Alternative
     @Priority(1)
-    InferenceEngine engine(DelayingEngine delaying) {
+    InferenceEngine engine(DelayingEngine delaying, MeterRegistry registry) {
+        EngineMeters.register(delaying, registry);
         return delaying;
     }
 

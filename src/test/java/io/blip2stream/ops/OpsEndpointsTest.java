@@ -73,6 +73,12 @@ class OpsEndpointsTest {
                 "blip2_results_total{task=\"caption\"",
                 "blip2_vision_cache_total{result=\"hit\"",
                 "blip2_offset_commits_total{outcome=\"committed\"",
-                "blip2_offset_commit_seconds_count");
+                "blip2_offset_commit_seconds_count",
+                "blip2_engine_vision_images_total",
+                "blip2_engine_prefill_rows_total",
+                "blip2_engine_decode_steps_total",
+                "blip2_engine_decode_rows_total",
+                "blip2_engine_decode_seconds_total",
+                "blip2_engine_reorder_seconds_total");
     }
 }
