@@ -1,15 +1,12 @@
 package io.blip2stream.pipeline;
 
 import io.blip2stream.api.GenerationOverrides;
+import io.blip2stream.imaging.Png;
 import io.blip2stream.pipeline.generate.GenerationOptions;
 import io.blip2stream.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,13 +35,7 @@ class EngineStatsTest {
                 img.setRGB(x, y, ((x * 5 + seed * 71) & 0xff) << 16 | ((y * 7 + seed * 29) & 0xff) << 8 | (seed * 113 & 0xff));
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return Png.encode(img);
     }
 
     @Test
