@@ -119,9 +119,10 @@ public class StreamService {
     private void start() {
         try {
             runner = new InferenceRunner(engine);
-            Warmup.run(runner, engine);
             if (config.batchMode() == BatchMode.CONTINUOUS) {
                 Warmup.runContinuous(engine, config.batchPolicy().maxBatchSize());
+            } else {
+                Warmup.run(runner, engine);
             }
             mapper = new RequestMapper(new WireCodec(), config.requestLimits(), engine.defaultOptions());
             fetcher = new ImageFetcher(config.fetchPolicy());

@@ -29,8 +29,10 @@ final class Warmup {
     }
 
     /**
-     * The same request through a continuous-batching session, joined while another decodes, so that
-     * the cache's join, gather and compaction graphs are loaded before the first record.
+     * The warm-up of continuous batching, in place of {@link #run}: the same request through a
+     * decoding session, joined by a question while it decodes, so that every graph {@link #run}
+     * loads (vision, language model) and the cache's join, gather and compaction graphs are loaded
+     * before the first record.
      */
     static void runContinuous(InferenceEngine engine, int maxRequests) {
         try (DecodingSession<String> session = engine.openSession(maxRequests)) {

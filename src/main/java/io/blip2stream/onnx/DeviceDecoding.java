@@ -140,14 +140,7 @@ final class DeviceDecoding implements AutoCloseable {
      * @return each [source.length, H, P, d], owned by the caller
      */
     List<NativeValue> gather(List<NativeValue> kv, int rows, int[] source, OnnxJavaType type) {
-        long[] index = new long[source.length];   // [rows']
-        for (int i = 0; i < source.length; i++) {
-            if (source[i] < 0 || source[i] >= rows) {
-                throw new IllegalArgumentException("row " + source[i] + " out of range [0, " + rows + ")");
-            }
-            index[i] = source[i];
-        }
-        return runGather(kv.stream().mapToLong(NativeValue::handle).toArray(), type, index, null);
+        return runGather(kv.stream().mapToLong(NativeValue::handle).toArray(), type, KvOps.rowIndex(source, rows), null);
     }
 
     /**
@@ -230,7 +223,6 @@ final class DeviceDecoding implements AutoCloseable {
             return bind.run();
         }
     }
-
 
     /** Releases every value of a list (the first failure is rethrown after all were tried). */
     static void release(List<NativeValue> values) {

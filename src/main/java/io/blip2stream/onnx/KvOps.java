@@ -92,13 +92,7 @@ final class KvOps implements AutoCloseable {
      * @return a new state owning its tensors, each [source.length, H, length, d]
      */
     KvState gather(KvState kv, int[] source) {
-        long[] index = new long[source.length];   // [rows']
-        for (int i = 0; i < source.length; i++) {
-            if (source[i] < 0 || source[i] >= kv.rows()) {
-                throw new IllegalArgumentException("row " + source[i] + " out of range [0, " + kv.rows() + ")");
-            }
-            index[i] = source[i];
-        }
+        long[] index = rowIndex(source, kv.rows());   // [rows']
         int n = kv.tensors().size();
         Map<String, OnnxTensor> in = new HashMap<>();
         try (OnnxTensor idx = Tensors.longs(sessions.environment(), index, index.length)) {
@@ -108,6 +102,22 @@ final class KvOps implements AutoCloseable {
             }
             return run(KvGraphs.Kind.GATHER, n, kv.type(), in);
         }
+    }
+
+    /**
+     * The gather graph's index input: {@code source} checked against {@code rows}.
+     *
+     * @return long[source.length]  // [rows']
+     */
+    static long[] rowIndex(int[] source, int rows) {
+        long[] index = new long[source.length];
+        for (int i = 0; i < source.length; i++) {
+            if (source[i] < 0 || source[i] >= rows) {
+                throw new IllegalArgumentException("row " + source[i] + " out of range [0, " + rows + ")");
+            }
+            index[i] = source[i];
+        }
+        return index;
     }
 
     /**

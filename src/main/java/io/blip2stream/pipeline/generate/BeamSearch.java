@@ -144,7 +144,6 @@ final class BeamSearch {
             return tokens.clone();
         }
 
-
         @Override
         public List<GeneratedSequence> result() {
             return results(this);
