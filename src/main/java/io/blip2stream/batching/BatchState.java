@@ -111,6 +111,22 @@ public final class BatchState<T> {
         return new Next<>(List.copyOf(taken), expired, wakeAt);
     }
 
+    /**
+     * The {@code n} requests {@link #take} would cut next (oldest first whatever their key), left
+     * in the queue: what may be prepared ahead of its admission.
+     */
+    public List<Entry<T>> oldest(int n) {
+        List<Entry<T>> candidates = new ArrayList<>();
+        for (ArrayDeque<Entry<T>> group : groups.values()) {
+            int k = 0;
+            for (Iterator<Entry<T>> it = group.iterator(); it.hasNext() && k < n; k++) {
+                candidates.add(it.next());
+            }
+        }
+        candidates.sort((a, b) -> Long.signum(a.enqueuedNanos() - b.enqueuedNanos()));
+        return List.copyOf(candidates.subList(0, Math.min(Math.max(n, 0), candidates.size())));
+    }
+
     private Next<T> next(long now, boolean flush, boolean fullOnly) {
         List<Entry<T>> expired = expire(now);
         ArrayDeque<Entry<T>> chosen = null;

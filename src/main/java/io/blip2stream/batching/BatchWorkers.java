@@ -3,7 +3,12 @@ package io.blip2stream.batching;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -79,6 +84,23 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         /** One decoding step; completes the entries that finished. */
         void step();
 
+        /**
+         * Whether queued requests are prepared one by one ahead of their admission, on the
+         * preparation thread while the batch steps, and their preparations then {@link #combine
+         * combined} into the batch admitted. Off by default.
+         */
+        default boolean preparesAhead() {
+            return false;
+        }
+
+        /**
+         * The batch to admit, out of batches prepared apart, in this order (only called when
+         * {@link #preparesAhead()}). May not throw for one bad entry.
+         */
+        default P combine(List<P> parts) {
+            throw new UnsupportedOperationException("this stepper does not prepare ahead");
+        }
+
         /** Not used in continuous mode: a batch is admitted, then stepped. */
         @Override
         default void run(P prepared) {
@@ -133,7 +155,7 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             Thread t = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(() -> {
                 try {
                     if (stepper != null) {
-                        continuousLoop();
+                        continuousLoop(preparer);
                     } else {
                         loop(preparer);
                     }
@@ -258,10 +280,19 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
      * The worker of continuous batching: newcomers are cut (oldest first, at most the room left and
      * the join chunk), prepared and admitted between two steps; while nothing runs, it sleeps until
      * a request arrives. Deadlines are checked at every step.
+     *
+     * <p>When the stepper {@link Stepper#preparesAhead() prepares ahead}, the next join chunk's
+     * worth of queued requests (those {@link BatchState#oldest} names) are prepared one by one on
+     * the preparation thread while the batch steps, so that decoding a large image does not hold
+     * the running requests up. They stay queued meanwhile (their deadlines still apply); at most a
+     * join chunk of them is prepared ahead at a time, so the memory held stays bounded.
      */
-    private void continuousLoop() {
+    private void continuousLoop(ExecutorService preparer) {
+        boolean ahead = stepper.preparesAhead();
+        Map<BatchState.Entry<T>, Ahead<T, P>> preparedAhead = new IdentityHashMap<>();   // this thread only
         while (true) {
             BatchState.Next<T> next;
+            List<BatchState.Entry<T>> upcoming = List.of();
             lock.lock();
             try {
                 if (stepper.running() == 0) {
@@ -272,22 +303,117 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
                 } else {
                     next = state.take(System.nanoTime(), Math.min(stepper.room(), joinChunk));
                 }
+                if (ahead) {
+                    upcoming = state.oldest(joinChunk);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } finally {
                 lock.unlock();
             }
+            next.expired().forEach(e -> drop(preparedAhead.remove(e)));
             expire(next.expired());
             if (!next.batch().isEmpty()) {
-                P prepared = prepare(next.batch());
+                P prepared = ahead ? prepareUsing(preparedAhead, next.batch()) : prepare(next.batch());
                 if (prepared != null) {
                     guarded("admitting", () -> stepper.admit(prepared));
                 }
             }
+            if (ahead) {
+                prepareAhead(preparedAhead, upcoming, preparer);
+            }
             if (stepper.running() > 0) {
                 guarded("stepping", stepper::step);
             }
+        }
+    }
+
+    /**
+     * Starts the preparation of every request of {@code upcoming} not being prepared yet, each on
+     * its own; forgets those no longer upcoming (a preparation not started then never runs).
+     */
+    private void prepareAhead(Map<BatchState.Entry<T>, Ahead<T, P>> preparedAhead,
+                              List<BatchState.Entry<T>> upcoming, ExecutorService preparer) {
+        Set<BatchState.Entry<T>> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+        keep.addAll(upcoming);
+        for (Iterator<Map.Entry<BatchState.Entry<T>, Ahead<T, P>>> it = preparedAhead.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<BatchState.Entry<T>, Ahead<T, P>> e = it.next();
+            if (!keep.contains(e.getKey())) {
+                drop(e.getValue());
+                it.remove();
+            }
+        }
+        for (BatchState.Entry<T> e : upcoming) {
+            if (preparedAhead.containsKey(e)) {
+                continue;
+            }
+            Ahead<T, P> a = new Ahead<>(List.of(e));
+            preparedAhead.put(e, a);
+            try {
+                preparer.execute(() -> a.prepareIfUnclaimed(handler::prepare));
+            } catch (RejectedExecutionException closed) {
+                a.claim();   // the worker prepares it when it takes it
+            }
+        }
+    }
+
+    /** Makes sure a preparation ahead that has not started never does. */
+    private static void drop(Ahead<?, ?> a) {
+        if (a != null) {
+            a.claim();
+        }
+    }
+
+    /**
+     * The batch to admit: what was prepared ahead of its requests, combined with the preparation
+     * of the others (done now, together); null when nothing of it can be admitted (its entries
+     * were completed as failed). A preparation ahead that failed is done again here, where a
+     * failure completes its entry.
+     */
+    private P prepareUsing(Map<BatchState.Entry<T>, Ahead<T, P>> preparedAhead, List<BatchState.Entry<T>> batch) {
+        List<P> parts = new ArrayList<>();
+        List<List<BatchState.Entry<T>>> partEntries = new ArrayList<>();
+        List<BatchState.Entry<T>> rest = new ArrayList<>();
+        for (BatchState.Entry<T> e : batch) {
+            Ahead<T, P> a = preparedAhead.remove(e);
+            P done = null;
+            if (a != null && !a.claim()) {
+                try {
+                    done = a.awaitQuietly();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (done != null) {
+                parts.add(done);
+                partEntries.add(List.of(e));
+            } else {
+                rest.add(e);
+            }
+        }
+        if (!rest.isEmpty()) {
+            P p = prepare(rest);
+            if (p != null) {
+                parts.add(p);
+                partEntries.add(rest);
+            }
+        }
+        if (parts.size() <= 1) {
+            return parts.isEmpty() ? null : parts.getFirst();
+        }
+        try {
+            return stepper.combine(parts);
+        } catch (Throwable t) {
+            List<BatchState.Entry<T>> all = partEntries.stream().flatMap(List::stream).toList();
+            LOG.errorf(t, "combining %d prepared batches failed; their %d requests fail", parts.size(), all.size());
+            try {
+                handler.failed(all, t);
+            } catch (Throwable t2) {
+                t2.addSuppressed(t);
+                throw new BatchLost(t2);
+            }
+            return null;
         }
     }
 
@@ -380,6 +506,20 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
                 } catch (Throwable t) {
                     prepared.completeExceptionally(t);
                 }
+            }
+        }
+
+        /** Claims the preparation: true when it had not started (it never will; the caller prepares). */
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
+
+        /** Waits for a preparation that has started: the batch, or null where it threw. */
+        P awaitQuietly() throws InterruptedException {
+            try {
+                return prepared.get();
+            } catch (ExecutionException e) {
+                return null;
             }
         }
 

@@ -181,6 +181,17 @@ final class MixedBench {
         }
 
         @Override
+        public boolean preparesAhead() {
+            return true;
+        }
+
+        @Override
+        public Staged combine(List<Staged> parts) {
+            return new Staged(parts.stream().flatMap(p -> p.batch().stream()).toList(),
+                    engine.combine(parts.stream().map(Staged::prepared).toList()));
+        }
+
+        @Override
         public int running() {
             return session.requests();
         }

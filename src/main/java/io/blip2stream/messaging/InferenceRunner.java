@@ -44,6 +44,20 @@ public final class InferenceRunner {
         }
     }
 
+    /**
+     * Batches prepared apart as one ({@link InferenceEngine#combine}); never throws (if the engine's
+     * combination does, the requests go to the engine unprepared).
+     */
+    public PreparedBatch combine(List<PreparedBatch> parts) {
+        try {
+            return engine.combine(parts);
+        } catch (RuntimeException e) {
+            List<InferenceRequest> all = parts.stream().flatMap(p -> p.requests().stream()).toList();
+            LOG.warnf(e, "combining %d prepared batches failed; their %d requests run unprepared", parts.size(), all.size());
+            return PreparedBatch.unprepared(all);
+        }
+    }
+
     /** Runs a prepared batch: one outcome per request, in order, whatever the engine does. */
     public List<InferenceOutcome> run(PreparedBatch prepared) {
         List<InferenceRequest> batch = prepared.requests();

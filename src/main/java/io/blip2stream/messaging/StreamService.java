@@ -423,6 +423,18 @@ public class StreamService {
             return session.room();
         }
 
+        /** Newcomers' images are decoded and their prompts tokenised ahead, while the batch steps. */
+        @Override
+        public boolean preparesAhead() {
+            return true;
+        }
+
+        @Override
+        public Staged combine(List<Staged> parts) {
+            return new Staged(parts.stream().flatMap(p -> p.batch().stream()).toList(),
+                    runner.combine(parts.stream().map(Staged::prepared).toList()));
+        }
+
         @Override
         public int running() {
             return session.requests();

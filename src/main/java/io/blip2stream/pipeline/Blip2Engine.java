@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -259,6 +260,39 @@ public final class Blip2Engine implements InferenceEngine {
             return new Staged(requests, failed, texts, List.of(), null, tokenizeMs);
         }
         return new Staged(requests, failed, texts, List.copyOf(toEncodeIndex), images, tokenizeMs);
+    }
+
+    /**
+     * Batches prepared apart (each request on its own, ahead of its admission) as one: nothing is
+     * prepared again, and an image two parts share is encoded once.
+     */
+    @Override
+    public PreparedBatch combine(List<PreparedBatch> parts) {
+        if (!parts.stream().allMatch(p -> p instanceof Staged)) {
+            return InferenceEngine.super.combine(parts);
+        }
+        List<InferenceRequest> requests = new ArrayList<>();
+        List<InferenceOutcome> failed = new ArrayList<>();
+        List<long[]> texts = new ArrayList<>();
+        List<Integer> imageIndex = new ArrayList<>();
+        List<VisionEncoder.Staged> images = new ArrayList<>();
+        int[] imageCounts = new int[parts.size()];
+        double tokenizeMs = 0;
+        for (int p = 0; p < parts.size(); p++) {
+            Staged part = (Staged) parts.get(p);
+            int base = requests.size();
+            requests.addAll(part.requests());
+            failed.addAll(Arrays.asList(part.failed()));
+            texts.addAll(Arrays.asList(part.texts()));
+            part.imageIndex().forEach(i -> imageIndex.add(base + i));
+            images.add(part.images());
+            imageCounts[p] = part.imageIndex().size();
+            tokenizeMs += part.tokenizeMs();
+        }
+        VisionEncoder.Staged staged = imageIndex.isEmpty() ? null
+                : VisionEncoder.Staged.concat(images, imageCounts, vision.pixelsPerImage());
+        return new Staged(List.copyOf(requests), failed.toArray(InferenceOutcome[]::new),
+                texts.toArray(long[][]::new), List.copyOf(imageIndex), staged, tokenizeMs);
     }
 
     @Override

@@ -24,6 +24,16 @@ public interface InferenceEngine extends AutoCloseable {
         return PreparedBatch.unprepared(batch);
     }
 
+    /**
+     * Batches from {@link #prepare}, made apart, as one batch of their requests in order (requests
+     * prepared one by one ahead of their admission, then admitted together). {@code infer(combine(
+     * prepare(a), prepare(b)))} equals {@code infer(a + b)}. This default prepares nothing: the
+     * batch is worked out when it runs.
+     */
+    default PreparedBatch combine(List<PreparedBatch> parts) {
+        return PreparedBatch.unprepared(parts.stream().flatMap(p -> p.requests().stream()).toList());
+    }
+
     /** Runs a batch from {@link #prepare}, as {@link #infer(List)} runs its requests. */
     default List<InferenceOutcome> infer(PreparedBatch batch) {
         return infer(batch.requests());

@@ -65,6 +65,57 @@ public final class VisionEncoder {
      */
     public record Staged(Item[] done, Map<String, List<Integer>> pending, List<String> order, float[] pixels,
                          double preprocessMs) {
+
+        /**
+         * Batches prepared apart as one, in order: positions follow on, and an image prepared in
+         * two parts is encoded once (its first part's pixels).
+         *
+         * @param parts     each part's staging, or null where its whole batch failed earlier
+         * @param sizes     each part's number of input positions
+         * @param perImage  floats per preprocessed image (3 * h * w)
+         */
+        static Staged concat(List<Staged> parts, int[] sizes, int perImage) {
+            int n = Arrays.stream(sizes).sum();
+            Item[] done = new Item[n];
+            Map<String, List<Integer>> pending = new HashMap<>();
+            List<String> order = new ArrayList<>();
+            List<float[]> from = new ArrayList<>();   // source array of each order entry
+            List<Integer> slot = new ArrayList<>();   // its image index there
+            double ms = 0;
+            int base = 0;
+            for (int p = 0; p < parts.size(); p++) {
+                Staged part = parts.get(p);
+                if (part != null) {
+                    System.arraycopy(part.done(), 0, done, base, part.done().length);
+                    for (int k = 0; k < part.order().size(); k++) {
+                        String key = part.order().get(k);
+                        List<Integer> positions = pending.get(key);
+                        if (positions == null) {
+                            positions = new ArrayList<>();
+                            pending.put(key, positions);
+                            order.add(key);
+                            from.add(part.pixels());
+                            slot.add(k);
+                        }
+                        for (int i : part.pending().get(key)) {
+                            positions.add(base + i);
+                        }
+                    }
+                    ms += part.preprocessMs();
+                }
+                base += sizes[p];
+            }
+            float[] pixels = new float[order.size() * perImage];   // [order.size(), 3, h, w]
+            for (int k = 0; k < order.size(); k++) {
+                System.arraycopy(from.get(k), slot.get(k) * perImage, pixels, k * perImage, perImage);
+            }
+            return new Staged(done, pending, List.copyOf(order), pixels, ms);
+        }
+    }
+
+    /** Floats per preprocessed image (3 * h * w). */
+    int pixelsPerImage() {
+        return graph.pixelsPerImage();
     }
 
     /** {@link #prepare} then {@link #run}. */

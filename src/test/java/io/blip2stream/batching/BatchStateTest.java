@@ -176,6 +176,23 @@ class BatchStateTest {
     }
 
     @Test
+    void oldestNamesWhatTakeCutsNextAndLeavesItQueued() {
+        add("g1", "greedy", 0);
+        add("b1", "beams", 1);
+        add("g2", "greedy", 2);
+        add("s1", "sampling", 3);
+        add("b2", "beams", 4);
+
+        List<String> named = ids(state.oldest(3));
+
+        assertThat(named).containsExactly("g1", "b1", "g2");
+        assertThat(state.size()).isEqualTo(5);
+        assertThat(ids(state.take(5 * MS, 3).batch())).isEqualTo(named);
+        assertThat(ids(state.oldest(10))).containsExactly("s1", "b2");
+        assertThat(state.oldest(0)).isEmpty();
+    }
+
+    @Test
     void takeRespectsItsMaximumAndLeavesTheRestQueued() {
         for (int i = 0; i < 5; i++) {
             add("r" + i, i % 2 == 0 ? "x" : "y", i);

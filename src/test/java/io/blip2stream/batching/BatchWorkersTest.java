@@ -272,7 +272,7 @@ class BatchWorkersTest {
      * admitted. Records what the worker does (admissions with the room they had, steps, completions)
      * in one log. With {@link #gated}, each step first waits for a permit from the test.
      */
-    private static final class FakeStepper implements BatchWorkers.Stepper<Integer, List<Integer>> {
+    private static class FakeStepper implements BatchWorkers.Stepper<Integer, List<Integer>> {
         /** An admission: the items and the room the session had then. */
         record Admitted(List<Integer> items, int room) {
         }
@@ -497,6 +497,211 @@ class BatchWorkersTest {
         } finally {
             stepper.gated = false;
             stepper.permits.release(100);
+            workers.close();
+        }
+    }
+
+    // continuous batching, requests prepared ahead
+
+    /**
+     * A {@link FakeStepper} that prepares ahead: records which items were prepared on which
+     * thread, and can hold an item's preparation (a large image being decoded) or make it throw.
+     */
+    private static final class AheadStepper extends FakeStepper {
+        final Map<Integer, String> preparedOn = new ConcurrentHashMap<>();
+        final ConcurrentLinkedQueue<Integer> prepareCalls = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Integer> failed = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<List<List<Integer>>> combined = new ConcurrentLinkedQueue<>();
+        /** Items whose preparation waits for {@link #release}. */
+        final Set<Integer> held = ConcurrentHashMap.newKeySet();
+        final CountDownLatch release = new CountDownLatch(1);
+        /** Items whose preparation throws every time. */
+        final Set<Integer> alwaysThrowing = ConcurrentHashMap.newKeySet();
+        /** Items whose preparation throws the first time only. */
+        final Set<Integer> throwingOnce = ConcurrentHashMap.newKeySet();
+
+        AheadStepper(int capacity, java.util.function.IntUnaryOperator steps) {
+            super(capacity, steps);
+        }
+
+        @Override
+        public boolean preparesAhead() {
+            return true;
+        }
+
+        @Override
+        public List<Integer> prepare(List<BatchState.Entry<Integer>> batch) {
+            for (BatchState.Entry<Integer> e : batch) {
+                int item = e.item();
+                prepareCalls.add(item);
+                preparedOn.put(item, Thread.currentThread().getName());
+                if (alwaysThrowing.contains(item) || throwingOnce.remove(item)) {
+                    throw new IllegalStateException("cannot prepare " + item);
+                }
+                if (held.contains(item)) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            return batch.stream().map(BatchState.Entry::item).toList();
+        }
+
+        @Override
+        public List<Integer> combine(List<List<Integer>> parts) {
+            combined.add(parts);
+            return parts.stream().flatMap(List::stream).toList();
+        }
+
+        @Override
+        public void failed(List<BatchState.Entry<Integer>> batch, Throwable why) {
+            batch.forEach(e -> failed.add(e.item()));
+        }
+    }
+
+    @Test
+    void aQueuedRequestIsPreparedAheadWhileTheBatchStepsSoASlowPreparationHoldsNoRunningRequestUp() throws Exception {
+        AheadStepper stepper = new AheadStepper(2, i -> 5);
+        stepper.held.add(9);   // a large image: its decoding takes as long as the test wants
+        stepper.gated = true;
+        BatchWorkers<Integer, List<Integer>> workers = continuous(2, stepper);
+        submit(workers, 0);
+        submit(workers, 1);
+        submit(workers, 9);
+        workers.start(1, "test-ahead");
+        try {
+            // 0 and 1 fill the batch; 9 is prepared ahead, and its preparation does not end
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.prepareCalls.contains(9));
+            assertThat(stepper.preparedOn.get(9)).isEqualTo("test-ahead-prepare-0");
+            // meanwhile the running requests step to their end
+            stepper.permits.release(5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 2);
+            assertThat(stepper.stepsStarted).hasValue(5);
+            assertThat(stepper.admittedItems()).containsExactly(0, 1);
+
+            stepper.gated = false;
+            stepper.release.countDown();
+            stepper.permits.release(100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.contains(9));
+            assertThat(stepper.admittedItems()).containsExactly(0, 1, 9);
+            assertThat(stepper.prepareCalls).as("each prepared once").containsExactlyInAnyOrder(0, 1, 9);
+            assertThat(workers.drainAndStop(10_000)).isTrue();
+        } finally {
+            stepper.gated = false;
+            stepper.release.countDown();
+            stepper.permits.release(100);
+            workers.close();
+        }
+    }
+
+    @Test
+    void requestsPreparedAheadAreAdmittedTogether() throws Exception {
+        AheadStepper stepper = new AheadStepper(3, i -> i == 0 ? 10 : 2);
+        stepper.gated = true;
+        BatchWorkers<Integer, List<Integer>> workers = continuous(3, stepper);
+        workers.start(1, "test-ahead");
+        try {
+            submit(workers, 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 1);
+            submit(workers, 1);
+            submit(workers, 2);
+            stepper.permits.release(1);   // 1 and 2 join before step 2, prepared together on the worker
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 2);
+            submit(workers, 3);
+            submit(workers, 4);
+            submit(workers, 5);
+            stepper.permits.release(1);   // the batch is full: 3, 4 and 5 (the next join chunk) are prepared ahead
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.prepareCalls.containsAll(List.of(3, 4, 5)));
+            stepper.gated = false;
+            stepper.permits.release(100);   // 1 and 2 end: 3 and 4 join, then 5
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 6);
+
+            assertThat(stepper.completed).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+            assertThat(stepper.prepareCalls).as("each prepared once").containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+            assertThat(stepper.preparedOn).containsEntry(1, "test-ahead-0").containsEntry(2, "test-ahead-0")
+                    .containsEntry(3, "test-ahead-prepare-0").containsEntry(4, "test-ahead-prepare-0")
+                    .containsEntry(5, "test-ahead-prepare-0");
+            assertThat(stepper.admitted).extracting(FakeStepper.Admitted::items)
+                    .containsExactly(List.of(0), List.of(1, 2), List.of(3, 4), List.of(5));
+            assertThat(stepper.combined).containsExactly(List.of(List.of(3), List.of(4)));
+            assertThat(workers.drainAndStop(10_000)).isTrue();
+        } finally {
+            stepper.gated = false;
+            stepper.permits.release(100);
+            workers.close();
+        }
+    }
+
+    @Test
+    void aRequestWhosePreparationAheadFailsIsPreparedAgainAtAdmissionAndFailsOnlyThere() throws Exception {
+        AheadStepper stepper = new AheadStepper(1, i -> 3);
+        stepper.throwingOnce.add(7);     // fails ahead, succeeds at admission
+        stepper.alwaysThrowing.add(8);   // fails every time
+        BatchWorkers<Integer, List<Integer>> workers = continuous(2, stepper);
+        stepper.gated = true;
+        submit(workers, 0);
+        submit(workers, 7);
+        submit(workers, 8);
+        submit(workers, 6);
+        workers.start(1, "test-ahead");
+        try {
+            // 0 runs; 7 and 8 are prepared ahead, and both preparations throw
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.prepareCalls.containsAll(List.of(7, 8)));
+            assertThat(stepper.failed).isEmpty();   // nothing is completed ahead of its admission
+            stepper.gated = false;
+            stepper.permits.release(100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 3);
+
+            assertThat(stepper.completed).containsExactlyInAnyOrder(0, 7, 6);
+            assertThat(stepper.failed).containsExactly(8);   // completed once, as failed
+            assertThat(stepper.admittedItems()).doesNotContain(8).containsExactly(0, 7, 6);
+            assertThat(workers.drainAndStop(10_000)).isTrue();
+            assertThat(stepper.failed).containsExactly(8);
+        } finally {
+            stepper.gated = false;
+            stepper.permits.release(100);
+            workers.close();
+        }
+    }
+
+    @Test
+    void aRequestPreparedAheadStillExpiresInTheQueueAndAtMostAJoinChunkIsPreparedAhead() throws Exception {
+        AheadStepper stepper = new AheadStepper(1, i -> i == 0 ? 50 : 1);
+        stepper.gated = true;
+        BatchWorkers<Integer, List<Integer>> workers = continuous(2, stepper);
+        workers.start(1, "test-ahead");
+        try {
+            submit(workers, 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 1);   // 0 fills the batch
+            long now = System.nanoTime();
+            workers.submit(5, "k", now, now + TimeUnit.MILLISECONDS.toNanos(300));
+            for (int i = 10; i < 16; i++) {
+                submit(workers, i);
+            }
+            // one step boundary: 5 and 10, the next join chunk, are prepared ahead, no others
+            stepper.permits.release(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.prepareCalls.containsAll(List.of(5, 10)));
+            stepper.permits.release(3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.stepsStarted.get() == 5);
+            assertThat(stepper.prepareCalls).containsExactlyInAnyOrder(0, 5, 10);   // 0 on the worker, at its admission
+
+            // 5 cannot join before its deadline: it expires, prepared or not
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                stepper.permits.release(1);
+                return stepper.expired.contains(5);
+            });
+            stepper.gated = false;
+            stepper.permits.release(1000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 7);
+
+            assertThat(stepper.expired).containsExactly(5);
+            assertThat(stepper.admittedItems()).doesNotContain(5).containsExactly(0, 10, 11, 12, 13, 14, 15);
+            assertThat(workers.drainAndStop(10_000)).isTrue();
+        } finally {
+            stepper.gated = false;
+            stepper.permits.release(1000);
             workers.close();
         }
     }

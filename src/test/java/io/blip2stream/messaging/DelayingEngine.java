@@ -77,6 +77,12 @@ public final class DelayingEngine implements InferenceEngine {
         return engine.prepare(batch);
     }
 
+    /** The real engine's combination of batches prepared apart (requests prepared ahead of their admission). */
+    @Override
+    public PreparedBatch combine(List<PreparedBatch> parts) {
+        return engine.combine(parts);
+    }
+
     @Override
     public List<InferenceOutcome> infer(PreparedBatch batch) {
         faultAndDelay(batch.requests());

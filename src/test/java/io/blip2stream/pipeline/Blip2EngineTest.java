@@ -161,6 +161,39 @@ class Blip2EngineTest {
     }
 
     @Test
+    void requestsPreparedApartAndCombinedGetWhatTheirBatchGetsDirectly() {
+        byte[] shared = uniqueImage();
+        List<InferenceRequest> batch = List.of(
+                request("k-1", shared, new Prompt.Caption()),
+                request("k-bad", new byte[]{1, 2, 3}, new Prompt.Caption()),
+                request("k-2", uniqueImage(), new Prompt.Vqa("what colour?")),
+                request("k-3", shared, new Prompt.Vqa("what is it?")),   // the first part's image again
+                new InferenceRequest("k-no-prompt", Fixtures.imageBytes("rgba_320x240.png"), null,
+                        GenerationOptions.greedy(5)));
+        List<PreparedBatch> parts = List.of(
+                engine().prepare(batch.subList(0, 1)),
+                engine().prepare(batch.subList(1, 3)),
+                engine().prepare(batch.subList(3, 4)),
+                engine().prepare(batch.subList(4, 5)));
+
+        PreparedBatch combined = engine().combine(parts);
+        long runsBefore = engine().stats().visionRuns();
+        long imagesBefore = engine().stats().visionImages();
+        List<InferenceOutcome> out = engine().infer(combined);
+
+        assertThat(combined.requests()).isEqualTo(batch);
+        assertThat(engine().stats().visionRuns() - runsBefore).isEqualTo(1);   // one vision run for the whole batch
+        assertThat(engine().stats().visionImages() - imagesBefore).isEqualTo(2);   // the shared image once
+        assertThat(out).extracting(InferenceOutcome::id).containsExactly("k-1", "k-bad", "k-2", "k-3", "k-no-prompt");
+        assertThat(out.get(1)).isInstanceOf(InferenceOutcome.Failure.class);
+        assertThat(out.get(4)).isInstanceOfSatisfying(InferenceOutcome.Failure.class,
+                f -> assertThat(f.error().code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+        List<InferenceOutcome> direct = engine().infer(batch);
+        assertThat(DecodingPathsTest.tokens(List.of(out.get(0), out.get(2), out.get(3))))
+                .isEqualTo(DecodingPathsTest.tokens(List.of(direct.get(0), direct.get(2), direct.get(3))));
+    }
+
+    @Test
     void anImageCachedWhileItsBatchWaitedIsTakenFromTheCache() {
         byte[] img = uniqueImage();
         PreparedBatch first = engine().prepare(List.of(request("c-1", img, new Prompt.Caption())));
