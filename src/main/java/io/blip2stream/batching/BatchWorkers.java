@@ -407,12 +407,7 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
         } catch (Throwable t) {
             List<BatchState.Entry<T>> all = partEntries.stream().flatMap(List::stream).toList();
             LOG.errorf(t, "combining %d prepared batches failed; their %d requests fail", parts.size(), all.size());
-            try {
-                handler.failed(all, t);
-            } catch (Throwable t2) {
-                t2.addSuppressed(t);
-                throw new BatchLost(t2);
-            }
+            failAll(all, t);
             return null;
         }
     }
@@ -575,13 +570,18 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             return handler.prepare(batch);
         } catch (Throwable e) {
             LOG.errorf(e, "preparing a batch of %d failed; its requests fail", batch.size());
-            try {
-                handler.failed(batch, e);
-            } catch (Throwable t) {
-                t.addSuppressed(e);
-                throw new BatchLost(t);
-            }
+            failAll(batch, e);
             return null;
+        }
+    }
+
+    /** Completes every entry of {@code batch} as failed; a handler that cannot stops the worker ({@link BatchLost}). */
+    private void failAll(List<BatchState.Entry<T>> batch, Throwable why) {
+        try {
+            handler.failed(batch, why);
+        } catch (Throwable t) {
+            t.addSuppressed(why);
+            throw new BatchLost(t);
         }
     }
 
