@@ -515,6 +515,7 @@ class BatchWorkersTest {
         /** Items whose preparation waits for {@link #release}. */
         final Set<Integer> held = ConcurrentHashMap.newKeySet();
         final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean combineThrows;
         /** Items whose preparation throws every time. */
         final Set<Integer> alwaysThrowing = ConcurrentHashMap.newKeySet();
         /** Items whose preparation throws the first time only. */
@@ -551,6 +552,9 @@ class BatchWorkersTest {
 
         @Override
         public List<Integer> combine(List<List<Integer>> parts) {
+            if (combineThrows) {
+                throw new IllegalStateException("cannot combine " + parts);
+            }
             combined.add(parts);
             return parts.stream().flatMap(List::stream).toList();
         }
@@ -596,9 +600,12 @@ class BatchWorkersTest {
         }
     }
 
-    @Test
-    void requestsPreparedAheadAreAdmittedTogether() throws Exception {
-        AheadStepper stepper = new AheadStepper(3, i -> i == 0 ? 10 : 2);
+    /**
+     * 0 runs long; 1 and 2 join it (prepared on the worker) and run two steps; 3, 4 and 5 arrive
+     * while the batch is full, so they are prepared ahead; when 1 and 2 end, 3 and 4 are admitted
+     * together, then 5. Returns once all six are settled.
+     */
+    private static void fullBatchThenThreeArrivals(AheadStepper stepper) throws Exception {
         stepper.gated = true;
         BatchWorkers<Integer, List<Integer>> workers = continuous(3, stepper);
         workers.start(1, "test-ahead");
@@ -616,22 +623,39 @@ class BatchWorkersTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> stepper.prepareCalls.containsAll(List.of(3, 4, 5)));
             stepper.gated = false;
             stepper.permits.release(100);   // 1 and 2 end: 3 and 4 join, then 5
-            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() == 6);
-
-            assertThat(stepper.completed).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
-            assertThat(stepper.prepareCalls).as("each prepared once").containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
-            assertThat(stepper.preparedOn).containsEntry(1, "test-ahead-0").containsEntry(2, "test-ahead-0")
-                    .containsEntry(3, "test-ahead-prepare-0").containsEntry(4, "test-ahead-prepare-0")
-                    .containsEntry(5, "test-ahead-prepare-0");
-            assertThat(stepper.admitted).extracting(FakeStepper.Admitted::items)
-                    .containsExactly(List.of(0), List.of(1, 2), List.of(3, 4), List.of(5));
-            assertThat(stepper.combined).containsExactly(List.of(List.of(3), List.of(4)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> stepper.completed.size() + stepper.failed.size() == 6);
             assertThat(workers.drainAndStop(10_000)).isTrue();
         } finally {
             stepper.gated = false;
             stepper.permits.release(100);
             workers.close();
         }
+    }
+
+    @Test
+    void requestsPreparedAheadAreAdmittedTogether() throws Exception {
+        AheadStepper stepper = new AheadStepper(3, i -> i == 0 ? 10 : 2);
+        fullBatchThenThreeArrivals(stepper);
+
+        assertThat(stepper.completed).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+        assertThat(stepper.prepareCalls).as("each prepared once").containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+        assertThat(stepper.preparedOn).containsEntry(1, "test-ahead-0").containsEntry(2, "test-ahead-0")
+                .containsEntry(3, "test-ahead-prepare-0").containsEntry(4, "test-ahead-prepare-0")
+                .containsEntry(5, "test-ahead-prepare-0");
+        assertThat(stepper.admitted).extracting(FakeStepper.Admitted::items)
+                .containsExactly(List.of(0), List.of(1, 2), List.of(3, 4), List.of(5));
+        assertThat(stepper.combined).containsExactly(List.of(List.of(3), List.of(4)));
+    }
+
+    @Test
+    void whenRequestsPreparedAheadCannotBeCombinedTheyFailOnceAndTheWorkerGoesOn() throws Exception {
+        AheadStepper stepper = new AheadStepper(3, i -> i == 0 ? 10 : 2);
+        stepper.combineThrows = true;
+        fullBatchThenThreeArrivals(stepper);
+
+        assertThat(stepper.failed).containsExactlyInAnyOrder(3, 4);
+        assertThat(stepper.completed).containsExactlyInAnyOrder(0, 1, 2, 5);
+        assertThat(stepper.admittedItems()).containsExactly(0, 1, 2, 5);
     }
 
     @Test
