@@ -24,6 +24,7 @@ public final class OrtSessions {
     private volatile String chosenProvider;
 
     public OrtSessions(OrtConfig config) {
+        OrtTelemetry.disable();
         this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "blip2-stream");
         this.config = config;
     }

@@ -30,7 +30,7 @@ class DeploymentContractTest {
 
     /** Environment variables the deployment may set that are not the service's own keys. */
     private static final Set<String> THIRD_PARTY_ENV = Set.of(
-            "DJL_CACHE_DIR", "DJL_OFFLINE", "JAVA_OPTS", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES");
+            "DJL_CACHE_DIR", "DJL_OFFLINE", "ORT_DISABLE_TELEMETRY", "JAVA_OPTS", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES");
 
     private static ServiceProperties config;
     private static Map<String, TopicDefinition> topics;

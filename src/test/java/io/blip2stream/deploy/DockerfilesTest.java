@@ -37,10 +37,10 @@ class DockerfilesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Dockerfile.jvm", "Dockerfile.gpu", "Dockerfile.native"})
-    void djlStaysOfflineAndTheDrainSignalReachesTheService(String name) throws IOException {
+    void djlStaysOfflineOrtTelemetryOffAndTheDrainSignalReachesTheService(String name) throws IOException {
         String text = Files.readString(Path.of("src/main/docker", name));
 
-        assertThat(text).contains("DJL_OFFLINE=true").contains("EXPOSE 8080");
+        assertThat(text).contains("DJL_OFFLINE=true").contains("ORT_DISABLE_TELEMETRY=1").contains("EXPOSE 8080");
         assertThat(text).containsPattern("ENTRYPOINT \\[\"(/work/application|sh\", \"-c\", \"exec java)");
     }
 
