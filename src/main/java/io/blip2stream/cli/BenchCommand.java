@@ -51,7 +51,7 @@ public final class BenchCommand implements Command {
                 CliOption.valued("--workload", "KIND", "batches (default): fixed batches of one prompt; mixed: one third VQA "
                         + "(3 new tokens), captions (15), chat (40), through the inference worker, static micro-batches "
                         + "against continuous batching"),
-                CliOption.valued("--requests", "N", "mixed: requests per run (default 96)"),
+                CliOption.valued("--requests", "N", "mixed: requests per run, at least one per class (default 96)"),
                 CliOption.valued("--max-batch", "N", "mixed: most requests decoding together, both modes (default 8)"),
                 CliOption.valued("--join-chunk", "N", "mixed: most newcomers admitted between two steps (default 4)"),
                 CliOption.valued("--load", "F", "mixed: the steady rate as a fraction of static's backlog throughput "
@@ -175,7 +175,8 @@ public final class BenchCommand implements Command {
         int maxBatch = a.getInt("--max-batch", 8);
         int joinChunk = a.getInt("--join-chunk", 4);
         int warmUpS = a.getInt("--warm-up-s", DEFAULT_WARM_UP_S);
-        atLeast("--requests", n, 1);
+        MixedWorkload workload = MixedWorkload.standard(17);
+        atLeast("--requests", n, workload.classes().size());   // every class gets a request, and its percentiles
         atLeast("--max-batch", maxBatch, 1);
         atLeast("--join-chunk", joinChunk, 1);
         atLeast("--warm-up-s", warmUpS, 0);
@@ -187,7 +188,6 @@ public final class BenchCommand implements Command {
         EngineConfig config = EngineOptions.config(a).withVisionCacheSize(0);
         List<byte[]> given = images(a);
         try (Blip2Engine engine = Blip2Engine.open(Path.of(a.require("--bundle")), config)) {
-            MixedWorkload workload = MixedWorkload.standard(17);
             MixedBench bench = new MixedBench(engine, workload, maxBatch, java.time.Duration.ofMillis(20), joinChunk, given);
             out.printf(Locale.ROOT, "model %s (%s) on %s, K/V cache %s; mixed workload %s, %d requests per run, "
                             + "max batch %d, join chunk %d%n", engine.modelName(), engine.modelDtype(),

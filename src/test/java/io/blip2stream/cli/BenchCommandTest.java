@@ -97,6 +97,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void refusesAMixedRunTooSmallForEveryClassWithItsMinimum() throws IOException {
+        Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--workload", "mixed",
+                "--requests", "2", "--warm-up-s", "0"));
+
+        assertThat(r.status()).isEqualTo(2);
+        var error = JsonOut.MAPPER.readTree(r.stdout()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("INVALID_REQUEST");
+        assertThat(error.path("message").asText()).contains("--requests 2");
+        assertThat(error.path("limit").asLong()).isEqualTo(3);
+    }
+
+    @Test
     void theMixedWorkloadRunsEverySchedulerAndCountsWhereTheEngineTimeWent(@TempDir Path tmp) throws IOException {
         Path json = tmp.resolve("mixed.json");
         Run r = bench(List.of("--bundle", Fixtures.bundle("tiny-opt").toString(), "--workload", "mixed",
