@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import io.blip2stream.model.BundleException;
+import io.blip2stream.onnx.capi.OrtTelemetry;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;

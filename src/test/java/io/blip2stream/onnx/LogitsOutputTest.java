@@ -14,7 +14,7 @@ class LogitsOutputTest {
 
     @Test
     void oneTensorPerRowCountReusedUntilTheRowsChange() {
-        OrtTelemetry.disable();   // as OrtSessions does before the first environment
+        io.blip2stream.onnx.capi.OrtTelemetry.disable();   // as OrtSessions does before the first environment
         try (LogitsOutput out = new LogitsOutput(OrtEnvironment.getEnvironment(), "logits", 11)) {
             Map<String, OnnxValue> first = out.pinned(3);
             OnnxTensor tensor = (OnnxTensor) first.get("logits");

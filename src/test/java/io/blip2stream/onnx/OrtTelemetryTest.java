@@ -1,5 +1,6 @@
 package io.blip2stream.onnx;
 
+import io.blip2stream.onnx.capi.OrtTelemetry;
 import io.blip2stream.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 

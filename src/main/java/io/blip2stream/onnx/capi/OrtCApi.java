@@ -140,7 +140,7 @@ public final class OrtCApi {
 
     private static Optional<OrtCApi> tryLoad() {
         try {
-            io.blip2stream.onnx.OrtTelemetry.disable();
+            OrtTelemetry.disable();
             OrtEnvironment.getEnvironment();   // makes the jar extract and load the library
             MemorySegment getApiBase = findGetApiBase()
                     .orElseThrow(() -> new IllegalStateException("OrtGetApiBase not found in the loaded " + SONAME));

@@ -1,4 +1,4 @@
-package io.blip2stream.onnx;
+package io.blip2stream.onnx.capi;
 
 import org.jboss.logging.Logger;
 
@@ -21,7 +21,7 @@ import java.util.Optional;
  */
 public final class OrtTelemetry {
     private static final Logger LOG = Logger.getLogger(OrtTelemetry.class);
-    static final String VARIABLE = "ORT_DISABLE_TELEMETRY";
+    public static final String VARIABLE = "ORT_DISABLE_TELEMETRY";
     private static volatile boolean done;
 
     private OrtTelemetry() {
