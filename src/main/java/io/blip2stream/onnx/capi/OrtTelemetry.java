@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * Keeps ONNX Runtime's telemetry off. Its Linux build (1.29) starts a telemetry system when the
- * first environment is created: it sends usage events over HTTPS, writes
+ * first environment is created: it is built to upload usage events over HTTPS, writes
  * {@code /tmp/mat-debug-<pid>.log} at every start, and reads {@code /proc/self/cmdline} into a
  * fixed buffer, so that a process whose command line passes about 4 KB (e.g. {@code blip2 bench}
  * or {@code infer} given a hundred image paths) dies of a segmentation fault. ONNX Runtime honours
