@@ -312,7 +312,6 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            next.expired().forEach(e -> drop(preparedAhead.remove(e)));
             expire(next.expired());
             if (!next.batch().isEmpty()) {
                 P prepared = ahead ? prepareUsing(preparedAhead, next.batch()) : prepare(next.batch());
@@ -331,7 +330,8 @@ public final class BatchWorkers<T, P> implements AutoCloseable {
 
     /**
      * Starts the preparation of every request of {@code upcoming} not being prepared yet, each on
-     * its own; forgets those no longer upcoming (a preparation not started then never runs).
+     * its own; forgets those no longer upcoming, expired ones included (a preparation not started
+     * then never runs).
      */
     private void prepareAhead(Map<BatchState.Entry<T>, Ahead<T, P>> preparedAhead,
                               List<BatchState.Entry<T>> upcoming, ExecutorService preparer) {
